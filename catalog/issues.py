@@ -1,0 +1,107 @@
+"""Errors as values: every problem Caliber finds is an `Issue` with a stable code, a location and a hint.
+
+The codes are documented in one table, `CODES`, which `docs/definitions.md` mirrors. Codes never change
+meaning once released; a retired code is not reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where something was written: file, 1-based line and column (0 when unknown)."""
+
+    file: str = ""
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    code: str
+    level: Level
+    message: str
+    location: Location = field(default_factory=Location)
+    hint: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "level": self.level.value,
+            "message": self.message,
+            "file": self.location.file,
+            "line": self.location.line,
+            "col": self.location.col,
+            "hint": self.hint,
+        }
+
+
+# code -> (default level, one-line summary). Keep in sync with docs/definitions.md ("Lint codes").
+CODES: dict[str, tuple[Level, str]] = {
+    # Y: reading YAML
+    "Y001": (Level.ERROR, "malformed YAML"),
+    "Y002": (Level.ERROR, "duplicate key in a mapping"),
+    "Y003": (Level.ERROR, "tag not allowed (only plain YAML types)"),
+    "Y004": (Level.ERROR, "document too large, too deep or with too many alias expansions"),
+    "Y005": (Level.ERROR, "file cannot be read"),
+    "Y006": (Level.ERROR, "top level of a definition file must be a mapping"),
+    # S: shape of a definition
+    "S001": (Level.ERROR, "unknown field"),
+    "S002": (Level.ERROR, "missing required field"),
+    "S003": (Level.ERROR, "wrong type of value"),
+    "S004": (Level.ERROR, "value not among the allowed ones"),
+    "S005": (Level.ERROR, "name is not snake_case"),
+    "S006": (Level.ERROR, "defined twice in the same namespace"),
+    "S007": (Level.ERROR, "invalid window or duration"),
+    # R: references
+    "R001": (Level.ERROR, "unknown source"),
+    "R002": (Level.ERROR, "unknown dimension"),
+    "R003": (Level.ERROR, "unknown metric"),
+    "R004": (Level.ERROR, "cycle among metrics"),
+    "R005": (Level.ERROR, "unknown column of the source"),
+    "R006": (Level.ERROR, "unknown entity"),
+    "R007": (Level.ERROR, "ambiguous reference"),
+    "R008": (Level.ERROR, "metric of the wrong type referenced"),
+    # J: joins
+    "J001": (Level.ERROR, "no join path from the metric's source to the dimension's source"),
+    "J002": (Level.ERROR, "join would fan out (not many-to-one)"),
+    "J003": (Level.ERROR, "source declares more than one primary entity"),
+    # Q: SQL in definitions
+    "Q001": (Level.ERROR, "SQL does not parse"),
+    "Q002": (Level.ERROR, "more than one statement, or a statement where an expression is expected"),
+    "Q003": (Level.ERROR, "SQL construct not allowed in a definition"),
+    "Q004": (Level.ERROR, "function not allowed in a definition"),
+    "Q005": (Level.ERROR, "aggregate inside an expression that is aggregated by the metric"),
+    # W: advice
+    "W001": (Level.WARNING, "source declares no columns, so expressions cannot be checked"),
+    "W002": (Level.WARNING, "metric is deprecated"),
+    # C: conflicts across teams
+    "C001": (Level.ERROR, "same name or label, different caliber"),
+    "C002": (Level.WARNING, "same caliber under another name"),
+    "C003": (Level.ERROR, "shares a standard metric's name or label without declaring an override"),
+    "C004": (Level.ERROR, "override names an unknown or non-standard metric"),
+    # I: internal
+    "I001": (Level.ERROR, "internal error in a rule (please report)"),
+}
+
+
+def issue(code: str, message: str, location: Location | None = None, hint: str = "",
+          level: Level | None = None) -> Issue:
+    """Build an issue with the code's default level."""
+    default_level, _ = CODES[code]
+    return Issue(code, level or default_level, message, location or Location(), hint)
+
+
+def has_errors(issues: list[Issue] | tuple[Issue, ...]) -> bool:
+    return any(i.level is Level.ERROR for i in issues)

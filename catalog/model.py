@@ -1,0 +1,238 @@
+"""The resolved catalog: frozen domain objects that every later stage (compile, compare, store) reads.
+
+Every reference is already resolved to a qualified key `namespace.name`; every object remembers where it was
+defined. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from catalog.issues import Location
+
+Grain = Literal["day", "week", "month", "quarter", "year"]
+GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter", "year")
+
+_WINDOW_RE = re.compile(r"^\s*(\d{1,4})\s*(day|week|month|quarter|year)s?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A duration such as `14 days` or `3 months`."""
+
+    count: int
+    unit: Grain
+
+    @classmethod
+    def parse(cls, text: str) -> Window | None:
+        """`Window.parse("14 days")` → Window(14, "day"); None when the text is not a duration."""
+        match = _WINDOW_RE.match(text)
+        if not match or int(match.group(1)) == 0:
+            return None
+        return cls(int(match.group(1)), match.group(2).lower())  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.unit}{'s' if self.count != 1 else ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    name: str
+    column: str
+    primary: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    key: str
+    namespace: str
+    name: str
+    table: str
+    time: str | None
+    columns: Mapping[str, str] | None
+    entities: tuple[Entity, ...]
+    description: str | None = None
+    location: Location = field(default_factory=Location, compare=False)
+
+    def column_type(self, column: str) -> str | None:
+        return self.columns.get(column) if self.columns else None
+
+    def entity(self, name: str) -> Entity | None:
+        return next((e for e in self.entities if e.name == name), None)
+
+    @property
+    def primary(self) -> Entity | None:
+        return next((e for e in self.entities if e.primary), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    key: str
+    namespace: str
+    name: str
+    source: str
+    expr: str
+    label: Label
+    description: str | None = None
+    type: str = "categorical"
+    location: Location = field(default_factory=Location, compare=False)
+
+
+# Type-specific parts of a metric. Metric references are qualified keys.
+@dataclass(frozen=True, slots=True)
+class Atomic:
+    source: str
+    agg: str
+    expr: str | None
+    filter: str | None
+    time: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    numerator: str
+    denominator: str
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    expr: str
+    refs: Mapping[str, str]
+    """How each metric name written in `expr` resolves: written text → qualified key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cumulative:
+    metric: str
+    window: Window | None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    entity: str
+    base: str
+    conversion: str
+    window: Window
+    calculation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    entity: str
+    steps: tuple[str, ...]
+    window: Window | None
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    entity: str
+    cohort: str
+    activity: str
+    offset: Window
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodOverPeriod:
+    metric: str
+    compare_to: str
+    calculation: str
+
+
+Spec = Atomic | Ratio | Derived | Cumulative | Conversion | Funnel | Retention | PeriodOverPeriod
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    metric: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    key: str
+    namespace: str
+    name: str
+    type: str
+    spec: Spec
+    label: Label
+    description: str
+    stage: str
+    owner: str
+    unit: str | None = None
+    status: str = "active"
+    standard: bool = False
+    overrides: Override | None = None
+    tags: tuple[str, ...] = ()
+    location: Location = field(default_factory=Location, compare=False)
+    definition: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    """The definition as written in YAML (for storing versions and showing diffs)."""
+
+    @property
+    def deprecated(self) -> bool:
+        return self.status == "deprecated"
+
+    def references(self) -> tuple[str, ...]:
+        """Qualified keys of the metrics this one is computed from (empty for atomic)."""
+        spec = self.spec
+        match spec:
+            case Ratio():
+                return (spec.numerator, spec.denominator)
+            case Derived():
+                return tuple(dict.fromkeys(spec.refs.values()))
+            case Cumulative() | PeriodOverPeriod():
+                return (spec.metric,)
+            case Conversion():
+                return (spec.base, spec.conversion)
+            case Funnel():
+                return spec.steps
+            case Retention():
+                return (spec.cohort, spec.activity)
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Everything that was defined, keyed by `namespace.name`."""
+
+    sources: Mapping[str, Source] = field(default_factory=dict)
+    dimensions: Mapping[str, Dimension] = field(default_factory=dict)
+    metrics: Mapping[str, Metric] = field(default_factory=dict)
+    _bare: dict[str, dict[str, list[str]]] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_bare", {kind: _by_bare_name(getattr(self, kind))
+                                           for kind in ("sources", "dimensions", "metrics")})
+
+    def find(self, kind: Literal["sources", "dimensions", "metrics"], name: str,
+             namespace: str | None = None) -> list[str]:
+        """Keys that `name` may mean: exact `ns.name`, else `name` in `namespace`, else `name` anywhere.
+
+        More than one key means the bare name is ambiguous.
+        """
+        table: Mapping[str, Any] = getattr(self, kind)
+        if name in table:
+            return [name]
+        if namespace is not None and f"{namespace}.{name}" in table:
+            return [f"{namespace}.{name}"]
+        return self._bare[kind].get(name, [])
+
+
+def _by_bare_name(table: Mapping[str, Any]) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for key in table:
+        index.setdefault(key.rsplit(".", 1)[-1], []).append(key)
+    return index
+
+
+def split_key(key: str) -> tuple[str, str]:
+    namespace, _, name = key.rpartition(".")
+    return namespace, name

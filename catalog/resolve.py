@@ -1,0 +1,338 @@
+"""Stage 3 — resolve references between validated definitions into a `Catalog`, checking what they mean.
+
+Checks here need more than one definition: unknown or ambiguous references, duplicates in a namespace,
+columns a source does not declare, SQL that is not one safe expression, cycles among metrics, metric types
+that cannot be combined. A definition with an error is left out of the catalog, and so is anything built on
+it, so later stages only ever see a consistent catalog.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from sqlglot import exp
+
+from catalog import model as m
+from catalog.issues import Issue, Location, issue
+from catalog.schema import AtomicDef, DimensionDef, SourceDef
+from catalog.sqlexpr import parse_expression
+from catalog.validate import Item, Kind
+
+_TIME_TYPES = ("date", "timestamp")
+
+
+class _Resolver:
+    def __init__(self, items: Iterable[Item]) -> None:
+        self.issues: list[Issue] = []
+        self.items: dict[Kind, dict[str, Item]] = {"sources": {}, "dimensions": {}, "metrics": {}}
+        # Defined but invalid: references to them are not reported again as unknown.
+        self.broken: set[tuple[Kind, str]] = set()
+        for item in items:
+            table = self.items[item.kind]
+            if item.key in table:
+                first = table[item.key]
+                self._report(item, (), "S006", f"{item.kind[:-1]} {item.key!r} is defined twice "
+                             f"(first in {first.doc.file}:{first.doc.position(first.path).line})",
+                             "rename or remove one of them")
+                continue
+            table[item.key] = item
+        for kind, table in self.items.items():
+            for key, item in list(table.items()):
+                if item.definition is None:
+                    self.broken.add((kind, key))
+                    del table[key]
+        every = {kind: [*table, *(k for b_kind, k in self.broken if b_kind == kind)]
+                 for kind, table in self.items.items()}
+        self.names = m.Catalog(sources=dict.fromkeys(every["sources"]),
+                               dimensions=dict.fromkeys(every["dimensions"]),
+                               metrics=dict.fromkeys(every["metrics"]))
+        self.sources: dict[str, m.Source] = {}
+        self.dimensions: dict[str, m.Dimension] = {}
+        self.metrics: dict[str, m.Metric] = {}
+
+    # -- reporting -------------------------------------------------------------------------------------
+    def _loc(self, item: Item, field: tuple[str | int, ...]) -> Location:
+        return item.doc.position((*item.path, *field))
+
+    def _report(self, item: Item, field: tuple[str | int, ...], code: str, message: str, hint: str = "",
+                ) -> None:
+        self.issues.append(issue(code, message, self._loc(item, field), hint))
+
+    def _ref(self, item: Item, field: tuple[str | int, ...], kind: Kind, name: str) -> str | None:
+        """Resolve a reference written in `item`; reports unknown or ambiguous names."""
+        found = self.names.find(kind, name, item.namespace)
+        if len(found) == 1:
+            return None if (kind, found[0]) in self.broken else found[0]
+        code = {"sources": "R001", "dimensions": "R002", "metrics": "R003"}[kind]
+        if found:
+            self._report(item, field, "R007", f"{kind[:-1]} {name!r} is ambiguous: {', '.join(sorted(found))}",
+                         "write it as namespace.name")
+            return None
+        known = list(getattr(self.names, kind))
+        close = difflib.get_close_matches(name, [*known, *(k.split(".", 1)[1] for k in known)], n=1)
+        self._report(item, field, code, f"unknown {kind[:-1]} {name!r}",
+                     f"did you mean {close[0]!r}?" if close else f"define it under `{kind}:`")
+        return None
+
+    def _sql(self, item: Item, field: str, text: str, source: m.Source | None) -> bool:
+        """Check SQL written in a definition; with a source, also check the columns it reads."""
+        parsed, problems = parse_expression(text, f"`{field}`")
+        base = self._loc(item, (field,))
+        for problem in problems:
+            loc = Location(base.file, base.line + problem.line - 1, base.col if problem.line > 1 else base.col)
+            self.issues.append(issue(problem.code, problem.message, loc, problem.hint))
+        if parsed is None:
+            return False
+        if source is not None and source.columns is not None:
+            unknown = sorted(c for c in parsed.columns if c not in source.columns)
+            for column in unknown:
+                close = difflib.get_close_matches(column, list(source.columns), n=1)
+                self._report(item, (field,), "R005", f"`{field}` reads {column!r}, which source "
+                             f"{source.key} does not declare",
+                             f"did you mean {close[0]!r}?" if close else "add it under the source's `columns:`")
+            return not unknown
+        return True
+
+    # -- sources and dimensions -------------------------------------------------------------------------
+    def resolve_sources(self) -> None:
+        for key, item in self.items["sources"].items():
+            d: SourceDef = item.definition
+            ok = True
+            columns = {c.lower(): t.value for c, t in d.columns.items()} if d.columns is not None else None
+            primaries = [n for n, e in d.entities.items() if e.primary]
+            if len(primaries) > 1:
+                self._report(item, ("entities",), "J003", f"source {key!r} has several primary entities: "
+                             f"{', '.join(primaries)}", "a source has one row per primary key: keep one")
+                ok = False
+            if columns is None:
+                self._report(item, (), "W001", f"source {key!r} declares no columns",
+                             "list them under `columns:` (name: type) so expressions are checked")
+            else:
+                ok &= self._check_column(item, ("time",), d.time, columns, key, _TIME_TYPES)
+                for name, entity in d.entities.items():
+                    ok &= self._check_column(item, ("entities", name, "column"), entity.column, columns, key)
+            if ok:
+                self.sources[key] = m.Source(
+                    key=key, namespace=item.namespace, name=item.name, table=d.table,
+                    time=d.time.lower() if d.time else None, columns=columns,
+                    entities=tuple(m.Entity(n, e.column.lower(), e.primary) for n, e in d.entities.items()),
+                    description=d.description, location=self._loc(item, ()))
+
+    def _check_column(self, item: Item, field: tuple[str | int, ...], column: str | None,
+                      columns: dict[str, str], source: str, types: tuple[str, ...] = ()) -> bool:
+        if column is None:
+            return True
+        if column.lower() not in columns:
+            close = difflib.get_close_matches(column.lower(), list(columns), n=1)
+            self._report(item, field, "R005", f"column {column!r} is not declared by source {source!r}",
+                         f"did you mean {close[0]!r}?" if close else "add it under `columns:`")
+            return False
+        if types and columns[column.lower()] not in types:
+            self._report(item, field, "S003", f"time column {column!r} is {columns[column.lower()]}, "
+                         "not a date or timestamp", "point `time` at a date or timestamp column")
+            return False
+        return True
+
+    def resolve_dimensions(self) -> None:
+        for key, item in self.items["dimensions"].items():
+            d: DimensionDef = item.definition
+            source_key = self._ref(item, ("source",), "sources", d.source)
+            if source_key is None:
+                continue
+            source = self.sources.get(source_key)
+            if source is None:
+                continue  # the source itself is broken and already reported
+            if self._sql(item, "expr", d.expr, source):
+                self.dimensions[key] = m.Dimension(
+                    key=key, namespace=item.namespace, name=item.name, source=source_key, expr=d.expr,
+                    label=m.Label(d.label.en, d.label.zh), description=d.description, type=d.type,
+                    location=self._loc(item, ()))
+
+    # -- metrics ------------------------------------------------------------------------------------------
+    def resolve_metrics(self) -> None:
+        specs: dict[str, m.Spec] = {}
+        for key, item in self.items["metrics"].items():
+            spec = self._spec(item)
+            if spec is not None:
+                specs[key] = spec
+        # Only metrics whose whole tree of components resolved enter the catalog.
+        usable = self._without_cycles_or_broken(specs)
+        for key in specs:
+            if key not in usable:
+                continue
+            item = self.items["metrics"][key]
+            d = item.definition
+            overrides = None
+            if d.overrides is not None:
+                target = self._ref(item, ("overrides", "metric"), "metrics", d.overrides.metric)
+                if target is None:
+                    continue
+                overrides = m.Override(target, d.overrides.reason)
+            self.metrics[key] = m.Metric(
+                key=key, namespace=item.namespace, name=item.name, type=d.type, spec=specs[key],
+                label=m.Label(d.label.en, d.label.zh), description=d.description, stage=d.stage.value,
+                owner=d.owner, unit=d.unit, status=d.status.value, standard=d.standard, overrides=overrides,
+                tags=tuple(d.tags), location=self._loc(item, ()), definition=item.raw)
+            if d.status.value == "deprecated":
+                self._report(item, ("status",), "W002", f"metric {key!r} is deprecated",
+                             "it still compiles; move reports to its replacement")
+
+    def _spec(self, item: Item) -> m.Spec | None:
+        d = item.definition
+        handler = getattr(self, f"_spec_{d.type}")
+        spec: m.Spec | None = handler(item, d)
+        return spec
+
+    def _spec_atomic(self, item: Item, d: AtomicDef) -> m.Spec | None:
+        source_key = self._ref(item, ("source",), "sources", d.source)
+        source = self.sources.get(source_key) if source_key else None
+        if source is None:
+            return None
+        ok = True
+        if d.expr is None and d.agg.value != "count":
+            self._report(item, (), "S002", f"metric {item.key!r} aggregates with {d.agg.value} but has no `expr`",
+                         "add `expr:` naming the column (or expression) to aggregate")
+            ok = False
+        if d.expr is not None:
+            ok &= self._sql(item, "expr", d.expr, source)
+        if d.filter is not None:
+            ok &= self._sql(item, "filter", d.filter, source)
+        time = (d.time or "").lower() or None
+        if time is not None and source.columns is not None:
+            ok &= self._check_column(item, ("time",), time, dict(source.columns), source.key, _TIME_TYPES)
+        if not ok:
+            return None
+        return m.Atomic(source_key or "", d.agg.value, d.expr, d.filter, time)
+
+    def _metric_refs(self, item: Item, fields: dict[tuple[str | int, ...], str]) -> list[str] | None:
+        resolved = [self._ref(item, field, "metrics", name) for field, name in fields.items()]
+        return None if any(r is None for r in resolved) else [r for r in resolved if r]
+
+    def _atomic_refs(self, item: Item, fields: dict[tuple[str | int, ...], str]) -> list[str] | None:
+        refs = self._metric_refs(item, fields)
+        if refs is None:
+            return None
+        for (field, _), ref in zip(fields.items(), refs, strict=True):
+            ref_type = self.items["metrics"][ref].definition.type
+            if ref_type != "atomic":
+                self._report(item, field, "R008", f"{'.'.join(map(str, field))} must name an atomic metric; "
+                             f"{ref!r} is {ref_type}", "point it at the underlying atomic metric")
+                return None
+        return refs
+
+    def _window(self, item: Item, field: str, text: str | None) -> m.Window | None | bool:
+        if text is None:
+            return None
+        window = m.Window.parse(text)
+        if window is None:
+            self._report(item, (field,), "S007", f"`{field}` is {text!r}, not a duration",
+                         "write a count and a unit, e.g. `14 days`, `2 weeks`, `3 months`")
+            return False
+        return window
+
+    def _spec_ratio(self, item: Item, d: Any) -> m.Spec | None:
+        refs = self._metric_refs(item, {("numerator",): d.numerator, ("denominator",): d.denominator})
+        return m.Ratio(*refs) if refs else None
+
+    def _spec_derived(self, item: Item, d: Any) -> m.Spec | None:
+        if not self._sql(item, "expr", d.expr, None):
+            return None
+        parsed, _ = parse_expression(d.expr, "`expr`")
+        assert parsed is not None
+        written = {}
+        for column in parsed.tree.find_all(exp.Column):
+            text = f"{column.table}.{column.name}" if column.table else column.name
+            written[text] = text
+        if not written:
+            self._report(item, ("expr",), "R003", "a derived metric's `expr` must use at least one metric",
+                         "write arithmetic over metric names, e.g. `gmv - refund_amount`")
+            return None
+        refs = self._metric_refs(item, {("expr", t): t for t in written})
+        return m.Derived(d.expr, dict(zip(written, refs, strict=True))) if refs is not None else None
+
+    def _spec_cumulative(self, item: Item, d: Any) -> m.Spec | None:
+        refs = self._atomic_refs(item, {("metric",): d.metric})
+        window = self._window(item, "window", d.window)
+        if refs is None or window is False:
+            return None
+        return m.Cumulative(refs[0], window or None)  # type: ignore[arg-type]
+
+    def _entity_on(self, item: Item, entity: str, metric_keys: list[str]) -> bool:
+        for key in metric_keys:
+            source = self._source_of(key)
+            if source is not None and source.entity(entity) is None:
+                known = ", ".join(e.name for e in source.entities) or "none"
+                self._report(item, ("entity",), "R006", f"entity {entity!r} is not on source {source.key} "
+                             f"(used by {key})", f"entities of {source.key}: {known}")
+                return False
+        return True
+
+    def _source_of(self, metric_key: str) -> m.Source | None:
+        d = self.items["metrics"][metric_key].definition
+        found = self.names.find("sources", d.source, self.items["metrics"][metric_key].namespace)
+        return self.sources.get(found[0]) if len(found) == 1 else None
+
+    def _spec_conversion(self, item: Item, d: Any) -> m.Spec | None:
+        refs = self._atomic_refs(item, {("base",): d.base, ("conversion",): d.conversion})
+        window = self._window(item, "window", d.window)
+        if refs is None or not isinstance(window, m.Window) or not self._entity_on(item, d.entity, refs):
+            return None
+        return m.Conversion(d.entity, refs[0], refs[1], window, d.calculation)
+
+    def _spec_funnel(self, item: Item, d: Any) -> m.Spec | None:
+        refs = self._atomic_refs(item, {("steps", i): step for i, step in enumerate(d.steps)})
+        window = self._window(item, "window", d.window)
+        if refs is None or window is False or not self._entity_on(item, d.entity, refs):
+            return None
+        return m.Funnel(d.entity, tuple(refs), window or None)  # type: ignore[arg-type]
+
+    def _spec_retention(self, item: Item, d: Any) -> m.Spec | None:
+        refs = self._atomic_refs(item, {("cohort",): d.cohort, ("activity",): d.activity})
+        offset = self._window(item, "offset", d.offset)
+        if refs is None or not isinstance(offset, m.Window) or not self._entity_on(item, d.entity, refs):
+            return None
+        return m.Retention(d.entity, refs[0], refs[1], offset)
+
+    def _spec_period_over_period(self, item: Item, d: Any) -> m.Spec | None:
+        refs = self._metric_refs(item, {("metric",): d.metric})
+        return m.PeriodOverPeriod(refs[0], d.compare_to, d.calculation) if refs else None
+
+    def _without_cycles_or_broken(self, specs: dict[str, m.Spec]) -> set[str]:
+        """Keys whose components all resolved, with no cycle; reports each cycle once."""
+        state: dict[str, str] = {}  # "visiting" | "ok" | "bad"
+        reported: set[frozenset[str]] = set()
+
+        def visit(key: str, trail: list[str]) -> bool:
+            if state.get(key) == "ok":
+                return True
+            if state.get(key) == "bad" or key not in specs:
+                return False
+            if state.get(key) == "visiting":
+                cycle = trail[trail.index(key):]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    item = self.items["metrics"][key]
+                    self._report(item, (), "R004", "metrics refer to each other in a cycle: "
+                                 + " → ".join([*cycle, key]), "break the cycle: one of them must not use the other")
+                return False
+            state[key] = "visiting"
+            probe = m.Metric(key, "", "", "", specs[key], m.Label("", ""), "", "", "")
+            ok = all([visit(ref, [*trail, key]) for ref in probe.references()])
+            state[key] = "ok" if ok else "bad"
+            return ok
+
+        for key in specs:
+            visit(key, [])
+        return {k for k, s in state.items() if s == "ok"}
+
+
+def resolve(items: Iterable[Item]) -> tuple[m.Catalog, list[Issue]]:
+    """Build the catalog from validated items; returns it with every issue found."""
+    resolver = _Resolver(items)
+    resolver.resolve_sources()
+    resolver.resolve_dimensions()
+    resolver.resolve_metrics()
+    catalog = m.Catalog(sources=resolver.sources, dimensions=resolver.dimensions, metrics=resolver.metrics)
+    return catalog, resolver.issues
