@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,20 +21,106 @@ def lint(
     paths: Annotated[list[Path], typer.Argument(help="YAML files or folders (the folder is the namespace).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json | github | sarif")] = "text",
     strict: Annotated[bool, typer.Option(help="Warnings fail the run too.")] = False,
+    conflicts: Annotated[str, typer.Option(help="C001/C003, same name or label with another caliber: "
+                                                "error | warning | off")] = "error",
+    duplicates: Annotated[str, typer.Option(help="C002, same caliber twice: warning | error | off")]
+    = "warning",
 ) -> None:
     """Check definitions: exit 0 clean, 1 errors found, 2 usage or I/O error."""
+    from catalog.compare.lint_check import SETTINGS, with_levels
+    from catalog.issues import Level
     from catalog.lint import lint_paths
     from catalog.report import FORMATS, render
 
     if fmt not in FORMATS:
         typer.echo(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
-    result = lint_paths(paths)
-    typer.echo(render(result.issues, fmt))
-    if any(i.code == "Y005" for i in result.issues):
+    if conflicts not in SETTINGS or duplicates not in SETTINGS:
+        typer.echo(f"--conflicts and --duplicates take one of {', '.join(SETTINGS)}", err=True)
         raise typer.Exit(2)
-    failed = result.errors or (strict and result.warnings)
+    issues = with_levels(lint_paths(paths).issues, conflicts, duplicates)  # type: ignore[arg-type]
+    typer.echo(render(issues, fmt))
+    if any(i.code == "Y005" for i in issues):
+        raise typer.Exit(2)
+    failed = any(i.level is Level.ERROR or (strict and i.level is Level.WARNING) for i in issues)
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command("conflicts")
+def conflicts_report(
+    paths: Annotated[list[Path] | None, typer.Argument(help="YAML files or folders [default: metric_defs].")]
+    = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
+) -> None:
+    """Report metrics that share a name or label with another caliber, and calibers defined twice.
+
+    Exit 0 when there is no conflict (duplicates alone are advice), 1 with conflicts, 2 on usage errors.
+    """
+    from catalog.compare.conflicts import find_conflicts
+    from catalog.compare.report import FORMATS, render
+    from catalog.lint import lint_paths
+
+    if fmt not in FORMATS:
+        typer.echo(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
+    result = lint_paths(paths or [Path("metric_defs")])
+    if any(i.code == "Y005" for i in result.issues):
+        typer.echo("\n".join(i.message for i in result.issues if i.code == "Y005"), err=True)
+        raise typer.Exit(2)
+    findings = find_conflicts(result.catalog)
+    typer.echo(render(findings, fmt))
+    raise typer.Exit(1 if any(f.kind != "duplicate" for f in findings) else 0)
+
+
+@app.command("compile")
+def compile_command(
+    metric: Annotated[list[str], typer.Option("--metric", "-m",
+                                              help="Metric (repeat); gmv@3 pins version 3.")],
+    by: Annotated[list[str] | None, typer.Option("--by", "-b", help="Dimension (repeat), in column order.")]
+    = None,
+    grain: Annotated[str | None, typer.Option(help="day | week | month | quarter | year.")] = None,
+    where: Annotated[str | None, typer.Option(help="Condition over dimensions, e.g. \"city in ('北京')\".")]
+    = None,
+    dialect: Annotated[str, typer.Option("--dialect", "-d", help="Target engine (sqlglot name).")] = "duckdb",
+    defs: Annotated[list[Path] | None, typer.Option("--defs", help="Definitions [default: metric_defs].")]
+    = None,
+    start: Annotated[str | None, typer.Option(help="Time range start, inclusive (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Time range end, exclusive (YYYY-MM-DD).")] = None,
+    order_by: Annotated[list[str] | None, typer.Option("--order-by", help="Column (repeat); -x: descending.")]
+    = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="Row limit.")] = None,
+    pretty: Annotated[bool, typer.Option(help="Indent the SQL.")] = True,
+) -> None:
+    """Print the SQL of a metric query. Exit 0, 1 when it cannot be compiled, 2 on usage errors.
+
+    Example: caliber compile -m gmv -m arpu --by channel --grain month --where "city in ('北京')" -d hive
+    """
+    from catalog.compile import CompileError, compile_query
+    from catalog.lint import lint_paths
+
+    if (start is None) != (end is None):
+        typer.echo("give both --start and --end (the range is [start, end))", err=True)
+        raise typer.Exit(2)
+    result = lint_paths(defs or [Path("metric_defs")])
+    if any(i.code == "Y005" for i in result.issues):
+        typer.echo("\n".join(i.message for i in result.issues if i.code == "Y005"), err=True)
+        raise typer.Exit(2)
+    if result.errors:
+        typer.echo(f"note: {len(result.errors)} definition error(s) leave some metrics out; "
+                   "run `caliber lint`", err=True)
+    query = {"metrics": metric, "dimensions": by or [], "grain": grain, "where": where, "dialect": dialect,
+             "order_by": order_by or [], "limit": limit,
+             "time_range": {"start": start, "end": end} if start is not None else None}
+    try:
+        compiled = compile_query(query, result.catalog, pretty=pretty)
+    except CompileError as err:
+        for problem in err.issues:
+            hint = f"\n  hint: {problem.hint}" if problem.hint else ""
+            typer.echo(f"{problem.code} {problem.message}{hint}", err=True)
+        raise typer.Exit(1) from None
+    for warning in compiled.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(compiled.sql)
 
 
 @app.command("demo-data")
@@ -50,6 +136,124 @@ def demo_data(
         out.unlink()
     write_duckdb(generate(rows, seed), str(out))
     typer.echo(f"wrote {out} ({rows:,} rows scale, seed {seed})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (CALIBER_HOST, else 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65_535, help="Port (CALIBER_PORT, else 8000).")]
+    = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help="Processes (CALIBER_WORKERS, else 1).")]
+    = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development; one worker).")] = False,
+) -> None:
+    """Run the REST service. Settings come from CALIBER_* variables (CALIBER_DATABASE_URL, ...)."""
+    import os
+
+    import uvicorn
+
+    from app.settings import Settings
+    from app.startup import prepare
+    from catalog.store.repository import Repository
+
+    given: dict[str, Any] = {"host": host, "port": port, "workers": workers}
+    settings = Settings(**{k: v for k, v in given.items() if v is not None})
+    # Migrate and seed once here, so workers never race on it; they inherit the switch that skips it.
+    repo = Repository.from_url(settings.database_url)
+    for line in prepare(repo, settings):
+        typer.echo(line)
+    repo.engine.dispose()
+    os.environ["CALIBER_PREPARE_ON_START"] = "false"
+    uvicorn.run("app.main:create_app", factory=True, host=settings.host, port=settings.port,
+                workers=None if reload else settings.workers, reload=reload)
+
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="Catalog database URL [default: CALIBER_DATABASE_URL or sqlite:///./caliber.db].")]
+
+
+@app.command()
+def publish(
+    paths: Annotated[list[Path], typer.Argument(help="YAML files or folders, e.g. metric_defs/.")],
+    db: DbOption = None,
+    author: Annotated[str | None, typer.Option(help="Recorded on each new version [default: $USER].")] = None,
+    note: Annotated[str, typer.Option(help="Change note recorded on each new version.")] = "",
+) -> None:
+    """Store a new version of every changed definition (migrating the database first); exit 1 on lint errors.
+
+    Everything is checked first, together with what is already published: any error and nothing is written.
+    """
+    import getpass
+
+    from catalog.report import render
+    from catalog.store.records import PublishRejected
+    from catalog.store.repository import Repository
+
+    repo = Repository.from_url(db)
+    try:
+        repo.upgrade()
+        result = repo.publish_paths(paths, author=author or getpass.getuser(), note=note)
+    except PublishRejected as rejected:
+        typer.echo(render(rejected.issues, "text"))
+        typer.echo("publish rejected: nothing was written", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        repo.engine.dispose()
+    for kind, key, version in result.created:
+        typer.echo(f"{kind} {key} v{version}")
+    typer.echo(f"{len(result.created)} new version(s), {result.unchanged} unchanged")
+
+
+db_app = typer.Typer(no_args_is_help=True, help="Migrate the catalog database (Alembic).")
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None,
+               revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the catalog database up to `revision` (default: the latest)."""
+    from catalog.store.repository import Repository
+
+    repo = Repository.from_url(db)
+    repo.upgrade(revision)
+    repo.engine.dispose()
+    typer.echo(f"catalog database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision; base drops everything.")],
+                 db: DbOption = None) -> None:
+    """Migrate the catalog database down to `revision`."""
+    from catalog.store.repository import Repository
+
+    repo = Repository.from_url(db)
+    repo.downgrade(revision)
+    repo.engine.dispose()
+    typer.echo(f"catalog database at {revision}")
+
+
+token_app = typer.Typer(no_args_is_help=True, help="API tokens for the service.")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="admin (may publish, deprecate) | analyst (read, compile).")],
+    name: Annotated[str, typer.Option(help="Who or what the token is for.")],
+    db: DbOption = None,
+) -> None:
+    """Create a token and print it once: only its hash is stored."""
+    from catalog.store.records import ROLES
+    from catalog.store.repository import Repository
+
+    if role not in ROLES:
+        typer.echo(f"unknown role {role!r}; use one of {', '.join(ROLES)}", err=True)
+        raise typer.Exit(2)
+    repo = Repository.from_url(db)
+    repo.upgrade()
+    token = repo.create_token(role, name)  # type: ignore[arg-type]
+    repo.engine.dispose()
+    typer.echo(token)
 
 
 def main() -> None:

@@ -91,8 +91,29 @@ CODES: dict[str, tuple[Level, str]] = {
     "C002": (Level.WARNING, "same caliber under another name"),
     "C003": (Level.ERROR, "shares a standard metric's name or label without declaring an override"),
     "C004": (Level.ERROR, "override names an unknown or non-standard metric"),
+    # E: compiling a metric query (catalog/compile)
+    "E001": (Level.ERROR, "unknown metric in a query"),
+    "E002": (Level.ERROR, "unknown dimension in a query"),
+    "E003": (Level.ERROR, "no many-to-one join path from a metric's source to a dimension's source"),
+    "E004": (Level.ERROR, "unknown SQL dialect"),
+    "E005": (Level.ERROR, "invalid filter or where clause"),
+    "E006": (Level.ERROR, "metric type not supported by the compiler for this query"),
+    "E007": (Level.ERROR, "invalid time range or grain"),
+    "E008": (Level.ERROR, "pinned metric version unavailable"),
+    "E009": (Level.ERROR, "order_by names a column that is not in the result"),
     # I: internal
     "I001": (Level.ERROR, "internal error in a rule (please report)"),
+    # H: HTTP requests to the service (app/problems.py)
+    "H001": (Level.ERROR, "request does not match the API schema"),
+    "H002": (Level.ERROR, "request body is not valid JSON"),
+    "H003": (Level.ERROR, "request body too large"),
+    "H004": (Level.ERROR, "no such object or path"),
+    "H005": (Level.ERROR, "authentication required or token invalid"),
+    "H006": (Level.ERROR, "token's role may not do this"),
+    "H007": (Level.ERROR, "conflicting concurrent change; retry"),
+    "H008": (Level.ERROR, "name is ambiguous across namespaces"),
+    "H009": (Level.ERROR, "method not allowed"),
+    "H500": (Level.ERROR, "internal server error (please report)"),
 }
 
 

@@ -172,6 +172,8 @@ class Metric:
     standard: bool = False
     overrides: Override | None = None
     tags: tuple[str, ...] = ()
+    dimensions: tuple[str, ...] = ()
+    """Qualified keys of the dimensions the definition lists under `dimensions:` (checked reachable)."""
     location: Location = field(default_factory=Location, compare=False)
     definition: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     """The definition as written in YAML (for storing versions and showing diffs)."""

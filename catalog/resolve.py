@@ -16,11 +16,31 @@ from sqlglot import exp
 
 from catalog import model as m
 from catalog.issues import Issue, Location, issue
+from catalog.joins import JoinProblem, JoinStep, join_path
 from catalog.schema import AtomicDef, DimensionDef, SourceDef
-from catalog.sqlexpr import parse_expression
+from catalog.sqlexpr import ParsedExpr, parse_expression
 from catalog.validate import Item, Kind
 
 _TIME_TYPES = ("date", "timestamp")
+
+
+class _Names:
+    """Every defined key of one kind (broken ones too), to resolve what a reference means."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        self.table = set(keys)
+        self.bare: dict[str, list[str]] = {}
+        for key in keys:
+            self.bare.setdefault(key.rsplit(".", 1)[-1], []).append(key)
+
+    def find(self, name: str, namespace: str) -> list[str]:
+        """Keys `name` may mean: exact `ns.name`, else `name` in `namespace`, else `name` anywhere."""
+        if name in self.table:
+            return [name]
+        if f"{namespace}.{name}" in self.table:
+            return [f"{namespace}.{name}"]
+        return self.bare.get(name, [])
 
 
 class _Resolver:
@@ -43,14 +63,14 @@ class _Resolver:
                 if item.definition is None:
                     self.broken.add((kind, key))
                     del table[key]
-        every = {kind: [*table, *(k for b_kind, k in self.broken if b_kind == kind)]
-                 for kind, table in self.items.items()}
-        self.names = m.Catalog(sources=dict.fromkeys(every["sources"]),
-                               dimensions=dict.fromkeys(every["dimensions"]),
-                               metrics=dict.fromkeys(every["metrics"]))
+        self.names = {kind: _Names([*table, *(k for b_kind, k in self.broken if b_kind == kind)])
+                      for kind, table in self.items.items()}
         self.sources: dict[str, m.Source] = {}
         self.dimensions: dict[str, m.Dimension] = {}
         self.metrics: dict[str, m.Metric] = {}
+        self.joinable = m.Catalog()
+        """The resolved sources, for join paths (set once sources are resolved)."""
+        self.join_paths: dict[tuple[str, str], tuple[JoinStep, ...] | JoinProblem] = {}
 
     # -- reporting -------------------------------------------------------------------------------------
     def _loc(self, item: Item, field: tuple[str | int, ...]) -> Location:
@@ -62,15 +82,16 @@ class _Resolver:
 
     def _ref(self, item: Item, field: tuple[str | int, ...], kind: Kind, name: str) -> str | None:
         """Resolve a reference written in `item`; reports unknown or ambiguous names."""
-        found = self.names.find(kind, name, item.namespace)
+        found = self.names[kind].find(name, item.namespace)
         if len(found) == 1:
             return None if (kind, found[0]) in self.broken else found[0]
         code = {"sources": "R001", "dimensions": "R002", "metrics": "R003"}[kind]
         if found:
-            self._report(item, field, "R007", f"{kind[:-1]} {name!r} is ambiguous: {', '.join(sorted(found))}",
+            self._report(item, field, "R007",
+                         f"{kind[:-1]} {name!r} is ambiguous: {', '.join(sorted(found))}",
                          "write it as namespace.name")
             return None
-        known = list(getattr(self.names, kind))
+        known = self.names[kind].keys
         close = difflib.get_close_matches(name, [*known, *(k.split(".", 1)[1] for k in known)], n=1)
         self._report(item, field, code, f"unknown {kind[:-1]} {name!r}",
                      f"did you mean {close[0]!r}?" if close else f"define it under `{kind}:`")
@@ -79,11 +100,13 @@ class _Resolver:
     def _sql(self, item: Item, field: str, text: str, source: m.Source | None) -> bool:
         """Check SQL written in a definition; with a source, also check the columns it reads."""
         parsed, problems = parse_expression(text, f"`{field}`")
-        base = self._loc(item, (field,))
+        # Reported at the field's key: a YAML scalar may be quoted or folded, so offsets inside the SQL
+        # text do not map back to file columns; the message carries them instead.
         for problem in problems:
-            loc = Location(base.file, base.line + problem.line - 1, base.col if problem.line > 1 else base.col)
-            self.issues.append(issue(problem.code, problem.message, loc, problem.hint))
+            self._report(item, (field,), problem.code, problem.message, problem.hint)
         if parsed is None:
+            return False
+        if source is not None and not self._plain_columns(item, field, parsed):
             return False
         if source is not None and source.columns is not None:
             unknown = sorted(c for c in parsed.columns if c not in source.columns)
@@ -91,8 +114,24 @@ class _Resolver:
                 close = difflib.get_close_matches(column, list(source.columns), n=1)
                 self._report(item, (field,), "R005", f"`{field}` reads {column!r}, which source "
                              f"{source.key} does not declare",
-                             f"did you mean {close[0]!r}?" if close else "add it under the source's `columns:`")
+                             f"did you mean {close[0]!r}?" if close
+                             else "add it under the source's `columns:`")
             return not unknown
+        return True
+
+    def _plain_columns(self, item: Item, field: str, parsed: ParsedExpr) -> bool:
+        """Expressions over one source name its columns bare; `*` only as the whole `expr` of a count."""
+        if parsed.qualified:
+            table, column = min(parsed.qualified)
+            self._report(item, (field,), "Q003", f"`{field}` qualifies column '{table}.{column}'",
+                         f"write {column!r} alone: the expression reads its own source's row")
+            return False
+        counts = getattr(item.definition, "agg", "") == "count"
+        star_ok = isinstance(parsed.tree, exp.Star) and field == "expr" and counts
+        if not star_ok and "*" in parsed.text and parsed.tree.find(exp.Star) is not None:
+            self._report(item, (field,), "Q003", f"`{field}` uses `*`",
+                         "`*` is only allowed as the whole `expr` of a count metric; or leave `expr` out")
+            return False
         return True
 
     # -- sources and dimensions -------------------------------------------------------------------------
@@ -153,31 +192,75 @@ class _Resolver:
     # -- metrics ------------------------------------------------------------------------------------------
     def resolve_metrics(self) -> None:
         specs: dict[str, m.Spec] = {}
+        overrides: dict[str, m.Override] = {}
         for key, item in self.items["metrics"].items():
             spec = self._spec(item)
+            d = item.definition
+            if d.overrides is not None:
+                target = self._ref(item, ("overrides", "metric"), "metrics", d.overrides.metric)
+                if target is None:
+                    continue  # before the usable set is computed, so metrics built on this one drop too
+                overrides[key] = m.Override(target, d.overrides.reason)
             if spec is not None:
                 specs[key] = spec
         # Only metrics whose whole tree of components resolved enter the catalog.
         usable = self._without_cycles_or_broken(specs)
+        dimensions = {key: self._dimensions(key, specs) for key in usable}
+        if any(dims is None for dims in dimensions.values()):
+            # Drop metrics whose dimensions are unreachable; what is built on them then drops out silently.
+            specs = {k: s for k, s in specs.items() if k in usable and dimensions[k] is not None}
+            usable = self._without_cycles_or_broken(specs)
         for key in specs:
             if key not in usable:
                 continue
             item = self.items["metrics"][key]
             d = item.definition
-            overrides = None
-            if d.overrides is not None:
-                target = self._ref(item, ("overrides", "metric"), "metrics", d.overrides.metric)
-                if target is None:
-                    continue
-                overrides = m.Override(target, d.overrides.reason)
             self.metrics[key] = m.Metric(
                 key=key, namespace=item.namespace, name=item.name, type=d.type, spec=specs[key],
                 label=m.Label(d.label.en, d.label.zh), description=d.description, stage=d.stage.value,
-                owner=d.owner, unit=d.unit, status=d.status.value, standard=d.standard, overrides=overrides,
-                tags=tuple(d.tags), location=self._loc(item, ()), definition=item.raw)
+                owner=d.owner, unit=d.unit, status=d.status.value, standard=d.standard,
+                overrides=overrides.get(key), tags=tuple(d.tags), dimensions=dimensions[key] or (),
+                location=self._loc(item, ()), definition=item.raw)
             if d.status.value == "deprecated":
                 self._report(item, ("status",), "W002", f"metric {key!r} is deprecated",
                              "it still compiles; move reports to its replacement")
+
+    def _dimensions(self, key: str, specs: dict[str, m.Spec]) -> tuple[str, ...] | None:
+        """The metric's `dimensions:` resolved, each reachable many-to-one from every source it reads."""
+        item = self.items["metrics"][key]
+        wanted: list[str] = item.definition.dimensions
+        if not wanted:
+            return ()
+        sources = sorted(self._sources_read(key, specs))
+        resolved: list[str] = []
+        for i, name in enumerate(wanted):
+            dim_key = self._ref(item, ("dimensions", i), "dimensions", name)
+            dimension = self.dimensions.get(dim_key) if dim_key else None
+            if dim_key is None or dimension is None:
+                continue
+            for source in sources:
+                found = self._join_path(source, dimension.source)
+                if isinstance(found, JoinProblem):
+                    self._report(item, ("dimensions", i), found.code,
+                                 f"dimension {dim_key} cannot slice {key}: {found.message}", found.hint)
+                    break
+            else:
+                resolved.append(dim_key)
+        return tuple(resolved) if len(resolved) == len(wanted) else None
+
+    def _join_path(self, start: str, goal: str) -> tuple[JoinStep, ...] | JoinProblem:
+        """`join_path` memoized: a large catalog asks the same few source pairs thousands of times."""
+        found = self.join_paths.get((start, goal))
+        if found is None:
+            found = self.join_paths[(start, goal)] = join_path(self.joinable, start, goal)
+        return found
+
+    def _sources_read(self, key: str, specs: dict[str, m.Spec]) -> set[str]:
+        """Sources of the atomic metrics under `key` (the metric graph is acyclic here)."""
+        spec = specs[key]
+        if isinstance(spec, m.Atomic):
+            return {spec.source}
+        return set().union(*(self._sources_read(ref, specs) for ref in _references(spec)))
 
     def _spec(self, item: Item) -> m.Spec | None:
         d = item.definition
@@ -192,7 +275,8 @@ class _Resolver:
             return None
         ok = True
         if d.expr is None and d.agg.value != "count":
-            self._report(item, (), "S002", f"metric {item.key!r} aggregates with {d.agg.value} but has no `expr`",
+            self._report(item, (), "S002",
+                         f"metric {item.key!r} aggregates with {d.agg.value} but has no `expr`",
                          "add `expr:` naming the column (or expression) to aggregate")
             ok = False
         if d.expr is not None:
@@ -222,7 +306,7 @@ class _Resolver:
                 return None
         return refs
 
-    def _window(self, item: Item, field: str, text: str | None) -> m.Window | None | bool:
+    def _window(self, item: Item, field: str, text: str | None) -> m.Window | bool | None:
         if text is None:
             return None
         window = m.Window.parse(text)
@@ -271,7 +355,7 @@ class _Resolver:
 
     def _source_of(self, metric_key: str) -> m.Source | None:
         d = self.items["metrics"][metric_key].definition
-        found = self.names.find("sources", d.source, self.items["metrics"][metric_key].namespace)
+        found = self.names["sources"].find(d.source, self.items["metrics"][metric_key].namespace)
         return self.sources.get(found[0]) if len(found) == 1 else None
 
     def _spec_conversion(self, item: Item, d: Any) -> m.Spec | None:
@@ -296,7 +380,7 @@ class _Resolver:
         return m.Retention(d.entity, refs[0], refs[1], offset)
 
     def _spec_period_over_period(self, item: Item, d: Any) -> m.Spec | None:
-        refs = self._metric_refs(item, {("metric",): d.metric})
+        refs = self._atomic_refs(item, {("metric",): d.metric})
         return m.PeriodOverPeriod(refs[0], d.compare_to, d.calculation) if refs else None
 
     def _without_cycles_or_broken(self, specs: dict[str, m.Spec]) -> set[str]:
@@ -315,11 +399,11 @@ class _Resolver:
                     reported.add(frozenset(cycle))
                     item = self.items["metrics"][key]
                     self._report(item, (), "R004", "metrics refer to each other in a cycle: "
-                                 + " → ".join([*cycle, key]), "break the cycle: one of them must not use the other")
+                                 + " → ".join([*cycle, key]),
+                                 "break the cycle: one of them must not use the other")
                 return False
             state[key] = "visiting"
-            probe = m.Metric(key, "", "", "", specs[key], m.Label("", ""), "", "", "")
-            ok = all([visit(ref, [*trail, key]) for ref in probe.references()])
+            ok = all([visit(ref, [*trail, key]) for ref in _references(specs[key])])
             state[key] = "ok" if ok else "bad"
             return ok
 
@@ -328,11 +412,16 @@ class _Resolver:
         return {k for k, s in state.items() if s == "ok"}
 
 
+def _references(spec: m.Spec) -> tuple[str, ...]:
+    return m.Metric("", "", "", "", spec, m.Label("", ""), "", "", "").references()
+
+
 def resolve(items: Iterable[Item]) -> tuple[m.Catalog, list[Issue]]:
     """Build the catalog from validated items; returns it with every issue found."""
     resolver = _Resolver(items)
     resolver.resolve_sources()
     resolver.resolve_dimensions()
+    resolver.joinable = m.Catalog(sources=resolver.sources)
     resolver.resolve_metrics()
     catalog = m.Catalog(sources=resolver.sources, dimensions=resolver.dimensions, metrics=resolver.metrics)
     return catalog, resolver.issues

@@ -101,6 +101,8 @@ class _MetricBase(_Strict):
     standard: bool = False
     overrides: OverrideDef | None = None
     tags: list[Name] = Field(default_factory=list)
+    dimensions: list[Name] = Field(default_factory=list)
+    """Dimensions the metric promises to be sliceable by; lint checks each has a many-to-one join path."""
 
 
 class AtomicDef(_MetricBase):

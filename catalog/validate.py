@@ -56,7 +56,8 @@ def validate_document(doc: Document, default_namespace: str) -> tuple[list[Item]
             issues.append(_unknown_field(doc, (key,), key, list(FileDef.model_fields)))
     namespace = doc.data.get("namespace", default_namespace)
     if not isinstance(namespace, str) or not SNAKE_CASE.match(namespace):
-        issues.append(issue("S005", f"namespace {namespace!r} is not snake_case", doc.position(("namespace",)),
+        issues.append(issue("S005", f"namespace {namespace!r} is not snake_case",
+                            doc.position(("namespace",)),
                             "name the folder (or `namespace:`) in lower case with underscores"))
         return [], issues
     items: list[Item] = []

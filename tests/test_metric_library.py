@@ -20,7 +20,8 @@ from catalog.sqlexpr import DEFINITION_DIALECT, parse_expression
 ROOT = Path(__file__).resolve().parents[1] / "metric_defs"
 FUNNEL_STEPS = ("leads_reached", "leads_trial", "leads_signed", "leads_project_setup", "leads_paid",
                 "leads_regular_use", "leads_referral")
-UNBUILT_TYPES = {"cumulative", "conversion", "funnel", "retention", "period_over_period"}
+AARRR_TYPES = {"cumulative", "conversion", "funnel", "retention", "period_over_period"}
+"""Computed by the compiler only; tests/compile/test_aarrr_library.py checks their values on the demo."""
 
 Key = tuple[str, str]  # (namespace, name)
 
@@ -77,7 +78,7 @@ def test_size_stages_and_namespaces() -> None:
     assert len(METRICS) >= 40
     assert {m.stage for m in METRICS.values()} == set(schema.Stage)
     assert len({namespace for namespace, _ in METRICS}) >= 4
-    assert not {m.type for m in METRICS.values()} & UNBUILT_TYPES
+    assert {m.type for m in METRICS.values()} >= AARRR_TYPES
 
 
 def test_labels_are_unique_across_the_library() -> None:
@@ -195,7 +196,8 @@ def _value(con: duckdb.DuckDBPyConnection, key: Key, cache: dict[Key, Any]) -> A
     return value
 
 
-@pytest.mark.parametrize("key", sorted(METRICS), ids=lambda key: f"{key[0]}.{key[1]}")
+@pytest.mark.parametrize("key", sorted(k for k, m in METRICS.items() if m.type not in AARRR_TYPES),
+                         ids=lambda key: f"{key[0]}.{key[1]}")
 def test_every_metric_has_a_real_value_on_the_demo_warehouse(
         demo: duckdb.DuckDBPyConnection, key: Key) -> None:
     value = _value(demo, key, {})

@@ -1,0 +1,187 @@
+"""Compile a metric query against a catalog into one SELECT for one SQL engine.
+
+    >>> from catalog.lint import lint_paths
+    >>> catalog = lint_paths(["metric_defs"]).catalog
+    >>> q = MetricQuery(metrics=["gmv", "paid_orders"], dimensions=["channel"], grain="month", dialect="hive")
+    >>> compiled = compile_query(q, catalog)
+    >>> compiled.columns
+    ('metric_time', 'channel', 'gmv', 'paid_orders')
+
+The stages are modules: `plan` (metrics → atomic leaves + expressions, with `ratio`/`derived`), `atomic` (one
+aggregation subquery per source and time column), `filters`, `timegrain` + `dialects` (per-engine quirks)
+and `combine`. `docs/compiling.md` describes the SQL shape and the conventions it guarantees.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from sqlglot.errors import ErrorLevel, UnsupportedError
+
+from catalog.compile import atomic, combine, funnel
+from catalog.compile.blocks import BlockColumn
+from catalog.compile.dialects import resolve_dialect
+from catalog.compile.filters import FilterTemplate, structured_filter, where_filter
+from catalog.compile.plan import Leaf, Output, Pins, Planner
+from catalog.compile.result import CompiledQuery, CompileError, fail
+from catalog.issues import issue
+from catalog.model import Catalog, Dimension
+from catalog.query import METRIC_TIME, MetricQuery
+
+__all__ = ["CompileError", "CompiledQuery", "MetricQuery", "compile", "compile_query"]
+
+CACHE_SIZE = 1024
+# Rendered SQL keyed by the catalog object and the query's JSON. A Catalog is immutable, and the entry holds a
+# reference to it, so its id cannot be reused by another catalog while the entry lives.
+_cache: OrderedDict[tuple[int, bool, str], tuple[Catalog, CompiledQuery]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def compile_query(query: MetricQuery | Mapping[str, Any], catalog: Catalog, pins: Pins | None = None, *,
+                  cache: bool = True, pretty: bool = False) -> CompiledQuery:
+    """Compile `query` to SQL in `query.dialect`; raises `CompileError` (codes E001–E009).
+
+    `pins(key, version)` returns a stored version of a metric for names such as `gmv@3`. Identical
+    compiles of unpinned queries are served from a small in-process cache unless `cache=False`. `pretty`
+    indents the SQL over several lines.
+    """
+    query = _validated(query)
+    pinned = any(version is not None for _, version in query.metric_refs())
+    if not cache or pinned:
+        return _compile(query, catalog, pins, pretty)
+    key = (id(catalog), pretty, query.model_dump_json())
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0] is catalog:
+            _cache.move_to_end(key)
+            return hit[1]
+    result = _compile(query, catalog, pins, pretty)
+    with _cache_lock:
+        _cache[key] = (catalog, result)
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
+compile = compile_query
+
+
+def _validated(query: MetricQuery | Mapping[str, Any]) -> MetricQuery:
+    if isinstance(query, MetricQuery):
+        return query
+    try:
+        return MetricQuery.model_validate(query)
+    except ValidationError as err:
+        issues = []
+        for error in err.errors():
+            where = ".".join(str(p) for p in error["loc"]) or "query"
+            code = "E007" if where.startswith(("time_range", "grain")) or "grain" in error["msg"] else "E005"
+            issues.append(issue(code, f"{where}: {error['msg']}", hint="see docs/compiling.md (query model)"))
+        raise CompileError(issues) from None
+
+
+def _compile(query: MetricQuery, catalog: Catalog, pins: Pins | None, pretty: bool) -> CompiledQuery:
+    quirks = resolve_dialect(query.dialect)
+    planner = Planner(catalog, pins)
+    outputs: list[Output] = [planner.output(name, version) for name, version in query.metric_refs()]
+    grain = query.time_grain()
+    dimensions = [_dimension(catalog, name) for name in query.dimension_names()]
+
+    filter_dimensions: dict[str, Dimension] = {}
+
+    def filter_key(name: str) -> str:
+        if name == METRIC_TIME:
+            return METRIC_TIME
+        found = catalog.find("dimensions", name)
+        if len(found) != 1:
+            raise fail("E005", f"filter on {name!r}, which is not a dimension"
+                       + (f" (ambiguous: {', '.join(sorted(found))})" if found else ""),
+                       "filters may reference dimensions and metric_time only")
+        filter_dimensions[found[0]] = catalog.dimensions[found[0]]
+        return found[0]
+
+    templates: list[FilterTemplate] = [structured_filter(f, filter_key(f.dimension)) for f in query.filters]
+    if query.where is not None and query.where.strip():
+        templates.append(where_filter(query.where, filter_key))
+
+    dimension_names = _column_names([d.key for d in dimensions], [d.name for d in dimensions])
+    metric_names = _column_names([o.label for o in outputs], [o.metric.name for o in outputs],
+                                 taken={METRIC_TIME, *dimension_names})
+    keys = ([METRIC_TIME] if grain else []) + dimension_names
+    # A funnel is several columns (`<name>__step_1`, …); every other metric is one.
+    named = [part for name, output in zip(metric_names, outputs, strict=True)
+             for part in funnel.split(name, output.expr)]
+    columns = (*keys, *(name for name, _ in named))
+    order_by = _order_by(query.order_by, columns, dimensions, dimension_names, outputs, metric_names)
+
+    shape = atomic.Slice(catalog, quirks, grain, list(zip(dimension_names, dimensions, strict=True)),
+                         templates, filter_dimensions, query.time_range)
+    leaves = list(planner.leaves.values())
+    blocks = list(planner.blocks.values())
+    padded: list[Leaf | BlockColumn] = [*leaves, *(c for b in blocks for c in b.columns)]
+    groups = atomic.group_leaves(leaves)
+    alone = len(groups) + len(blocks) == 1
+    subqueries = [atomic.aggregate(group, group if alone else padded, shape) for group in groups]
+    subqueries += [b.subquery(shape, b.columns if alone else padded, atomic.pad_type) for b in blocks]
+    relation = combine.combine(subqueries, keys, padded)
+    tree = combine.final_select(relation, keys, named, order_by, query.limit)
+    # The tree is ours alone and dropped after rendering: no need for the generator to copy it first.
+    try:
+        sql = quirks.dialect.generate(tree, copy=False, identify=True, comments=False, pretty=pretty,
+                                      unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as err:
+        raise fail("E006", f"{quirks.name} cannot express this query: {err}",
+                   "query the metrics separately or pick another dialect") from None
+    requested = [o.label for o in outputs]
+    used = tuple(dict.fromkeys([*requested, *planner.used]))
+    return CompiledQuery(sql, quirks.name, columns, used, tuple(planner.warnings))
+
+
+def _dimension(catalog: Catalog, name: str) -> Dimension:
+    found = catalog.find("dimensions", name)
+    if len(found) == 1:
+        return catalog.dimensions[found[0]]
+    if found:
+        raise fail("E002", f"dimension {name!r} is ambiguous: {', '.join(sorted(found))}",
+                   "write it as namespace.name")
+    known = [*catalog.dimensions, *(k.rsplit(".", 1)[-1] for k in catalog.dimensions), METRIC_TIME]
+    close = difflib.get_close_matches(name, known, n=3)
+    raise fail("E002", f"unknown dimension {name!r}",
+               f"did you mean {', '.join(map(repr, close))}?" if close else "metric_time needs a grain; "
+               "other dimensions are defined under `dimensions:`")
+
+
+def _column_names(labels: list[str], names: list[str], taken: set[str] | None = None) -> list[str]:
+    """Bare names, unless two columns would collide: those use the label with `.`/`@` as `__`."""
+    counts: dict[str, int] = {}
+    for name in [*names, *(taken or ())]:
+        counts[name] = counts.get(name, 0) + 1
+    return [name if counts[name] == 1 else label.replace(".", "__").replace("@", "__v")
+            for label, name in zip(labels, names, strict=True)]
+
+
+def _order_by(order_by: list[str], columns: tuple[str, ...], dimensions: list[Dimension],
+              dimension_names: list[str], outputs: list[Output], metric_names: list[str],
+              ) -> list[tuple[str, bool]]:
+    """`-gmv` → ("gmv", descending); names may be written as asked (bare, qualified or pinned)."""
+    aliases = {c: c for c in columns}
+    for dimension, name in zip(dimensions, dimension_names, strict=True):
+        aliases.setdefault(dimension.key, name)
+        aliases.setdefault(dimension.name, name)
+    for output, name in zip(outputs, metric_names, strict=True):
+        aliases.setdefault(output.label, name)
+        aliases.setdefault(output.metric.name, name)
+    result = []
+    for text in order_by:
+        descending = text.startswith("-")
+        name = text.lstrip("-+")
+        if aliases.get(name) not in columns:  # a funnel's name: its columns are `<name>__step_1`, …
+            raise fail("E009", f"order_by {name!r} is not a column of the result",
+                       f"order by one of: {', '.join(columns)}")
+        result.append((aliases[name], descending))
+    return result

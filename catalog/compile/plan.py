@@ -1,0 +1,153 @@
+"""Stage 1 — expand the requested metrics into atomic *leaves* and one output expression per metric.
+
+Every metric type compiles to an expression over leaf columns (`_l0`, `_l1`, …), each leaf being one atomic
+metric aggregated in its source's subquery (`catalog.compile.atomic`). The expression for each type comes from
+`METRIC_COMPILERS`: adding a metric type is one module and one line there.
+
+    >>> plan = Planner(catalog, pins=None)            # doctest: +SKIP
+    >>> plan.output("finance.avg_order_value", None).expr.sql()    # doctest: +SKIP
+    'CAST("_l0" AS DOUBLE) / NULLIF(COALESCE("_l1", 0), 0)'
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from catalog.compile import (
+    conversion,
+    cumulative,
+    derived,
+    funnel,
+    period_over_period,
+    ratio,
+    retention,
+)
+from catalog.compile.blocks import Block
+from catalog.compile.result import fail
+from catalog.model import (
+    Atomic,
+    Catalog,
+    Conversion,
+    Cumulative,
+    Derived,
+    Funnel,
+    Metric,
+    PeriodOverPeriod,
+    Ratio,
+    Retention,
+    Source,
+)
+
+Pins = Callable[[str, int], Metric | None]
+COUNTING = ("count", "count_distinct")
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """One atomic metric aggregated as column `column` of its source's subquery."""
+
+    column: str
+    label: str
+    """`key` or `key@N` for a pinned version."""
+    spec: Atomic
+    source: Source
+    time: str | None
+    """The time column: the metric's own `time`, else its source's."""
+    origin: str
+    """The requested metric that brought this leaf in (for error messages)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    label: str
+    metric: Metric
+    expr: exp.Expr
+
+
+class Planner:
+    def __init__(self, catalog: Catalog, pins: Pins | None) -> None:
+        self.catalog = catalog
+        self.pins = pins
+        self.leaves: dict[str, Leaf] = {}
+        self.blocks: dict[str, Block] = {}
+        """Metrics computed in subqueries of their own (the AARRR types), by label."""
+        self.used: dict[str, None] = {}
+        self.warnings: dict[str, None] = {}
+        self._origin = ""
+
+    def lookup(self, name: str, version: int | None) -> tuple[Metric, str]:
+        """The metric a request names (bare, qualified, or pinned), with its label `key` / `key@N`."""
+        found = self.catalog.find("metrics", name)
+        if len(found) > 1:
+            raise fail("E001", f"metric {name!r} is ambiguous: {', '.join(sorted(found))}",
+                       "write it as namespace.name")
+        if not found:
+            names = [*self.catalog.metrics, *(k.rsplit(".", 1)[-1] for k in self.catalog.metrics)]
+            close = difflib.get_close_matches(name, names, n=3)
+            raise fail("E001", f"unknown metric {name!r}",
+                       f"did you mean {', '.join(map(repr, close))}?" if close
+                       else "see `caliber lint` output")
+        key = found[0]
+        if version is None:
+            return self.catalog.metrics[key], key
+        if self.pins is None:
+            raise fail("E008", f"metric {key}@{version} is pinned, but no version store is connected",
+                       "compile through the service, or drop the @version")
+        pinned = self.pins(key, version)
+        if pinned is None:
+            raise fail("E008", f"metric {key} has no version {version}", "list its versions in the catalog")
+        return pinned, f"{key}@{version}"
+
+    def output(self, name: str, version: int | None) -> Output:
+        metric, label = self.lookup(name, version)
+        self._origin = label
+        return Output(label, metric, self.expand(metric, label))
+
+    def component(self, key: str) -> exp.Expr:
+        """The expression of a metric used by another one (always its current version)."""
+        return self.expand(self.catalog.metrics[key], key)
+
+    def expand(self, metric: Metric, label: str) -> exp.Expr:
+        self.used[label] = None
+        if metric.deprecated:
+            self.warnings[f"metric {label} is deprecated"] = None
+        compiler = METRIC_COMPILERS.get(type(metric.spec))
+        if compiler is None:
+            raise fail("E006", f"metric {label} is of type {metric.type}, which is not supported by the "
+                       "compiler yet", "query its component metrics instead")
+        return compiler(self, metric, label)
+
+    def leaf(self, metric: Metric, label: str) -> exp.Expr:
+        """The reference to an atomic metric's leaf column; counts of nothing read as 0."""
+        spec = metric.spec
+        assert isinstance(spec, Atomic)
+        found = self.leaves.get(label)
+        if found is None:
+            source = self.catalog.sources[spec.source]
+            found = Leaf(f"_l{len(self.leaves)}", label, spec, source, spec.time or source.time, self._origin)
+            self.leaves[label] = found
+        column: exp.Expr = exp.column(found.column, quoted=True)
+        if spec.agg in COUNTING:
+            column = exp.Coalesce(this=column, expressions=[exp.Literal.number(0)])
+        return column
+
+
+def _atomic(planner: Planner, metric: Metric, label: str) -> exp.Expr:
+    return planner.leaf(metric, label)
+
+
+MetricCompiler = Callable[[Planner, Metric, str], exp.Expr]
+METRIC_COMPILERS: dict[type, MetricCompiler] = {
+    Atomic: _atomic,
+    Ratio: ratio.compile_ratio,
+    Derived: derived.compile_derived,
+    Cumulative: cumulative.compile_cumulative,
+    Conversion: conversion.compile_conversion,
+    Funnel: funnel.compile_funnel,
+    Retention: retention.compile_retention,
+    PeriodOverPeriod: period_over_period.compile_period_over_period,
+}

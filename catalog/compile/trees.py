@@ -1,0 +1,57 @@
+"""Definition SQL as syntax trees ready to copy into a query: parsed once, qualified once, cached.
+
+The parser leaves token positions (`meta`) on nodes; copying them is most of the cost of `Expression.copy()`,
+so the cached trees carry none. Callers get a fresh copy each time and may change it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlglot import exp
+
+from catalog.sqlexpr import parse_expression
+
+
+@lru_cache(maxsize=16_384)
+def _qualified(text: str, alias: str | None) -> exp.Expr:
+    parsed, _ = parse_expression(text, "`expr`")
+    assert parsed is not None, "resolve only admits definitions whose SQL parses"
+    tree = parsed.tree.copy()
+    for node in tree.walk():
+        node._meta = None
+    if alias is None:
+        return tree
+    for column in tree.find_all(exp.Column):
+        column.set("table", exp.Identifier(this=alias, quoted=True))
+        column.set("db", None)
+        column.this.set("quoted", True)
+    return tree
+
+
+def qualified(text: str, alias: str) -> exp.Expr:
+    """A definition's SQL with every column read from table `alias`, e.g. `status` → `"t0"."status"`."""
+    return clone(_qualified(text, alias))
+
+
+def unqualified(text: str) -> exp.Expr:
+    """A definition's SQL as written (for derived metrics, whose columns are metric names)."""
+    return clone(_qualified(text, None))
+
+
+def clone(node: exp.Expr) -> exp.Expr:
+    """A deep copy of a meta-less tree, about a third faster than `Expression.copy()` (no deepcopy memo)."""
+    args: dict[str, object] = {}
+    for key, value in node.args.items():
+        if isinstance(value, exp.Expr):
+            args[key] = clone(value)
+        elif type(value) is list:
+            args[key] = [clone(v) if isinstance(v, exp.Expr) else v for v in value]
+        else:
+            args[key] = value
+    return node.__class__(**args)
+
+
+def named(value: exp.Expr, name: str) -> exp.Alias:
+    """`value AS "name"` (built directly: `exp.alias_` is several times slower)."""
+    return exp.Alias(this=value, alias=exp.Identifier(this=name, quoted=True))

@@ -1,0 +1,419 @@
+"""The versioned catalog store: publish definitions, read them back, history, diffs, pins, tokens, audit.
+
+    >>> repo = Repository.from_url("sqlite://")
+    >>> repo.upgrade()
+    >>> files = {"shop/defs.yaml": "sources:\\n  orders: {table: t, columns: {id: integer}}\\n"}
+    >>> repo.publish(files, author="ann").created
+    [CreatedVersion(kind='source', key='shop.orders', version=1)]
+    >>> repo.publish(files, author="ann").created, repo.publish(files, author="ann").unchanged
+    ([], 1)
+
+Writers are serialised where the database can do it cheaply (`BEGIN IMMEDIATE` on SQLite, a transaction
+advisory lock on PostgreSQL) and validate against the state they are about to change; on any other database
+the compare-and-set in `catalog.store.writes` plus UNIQUE(definition_id, number) turn a race into a retry.
+The catalog rebuilt from stored definitions is cached by a content hash of the current versions, read on
+every call, so several workers never serve a stale catalog.
+"""
+
+from __future__ import annotations
+
+import hmac
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from threading import Lock
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+import catalog.compare  # noqa: F401  (registers the conflict checks: a publish is checked like `caliber lint`)
+from catalog.issues import Issue, Location, has_errors, issue
+from catalog.lint import LintResult, find_files
+from catalog.model import Catalog, Metric
+from catalog.store import writes
+from catalog.store.diff import field_changes
+from catalog.store.engine import database_url, make_engine
+from catalog.store.hashing import content_hash
+from catalog.store.models import AuditRow, DefinitionRow, NamespaceRow, TokenRow, VersionRow, utcnow
+from catalog.store.overlay import SINGULAR, Stored, bundle_items, lint_overlay
+from catalog.store.records import (
+    ROLES,
+    AuditRecord,
+    CreatedVersion,
+    DefinitionRecord,
+    Kind,
+    Page,
+    PublishConflict,
+    PublishRejected,
+    PublishResult,
+    Role,
+    TokenRecord,
+    VersionDiff,
+    VersionRecord,
+)
+from catalog.store.search import matches
+from catalog.store.tokens import new_token, token_hash
+from catalog.validate import Item
+
+T = TypeVar("T")
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+WRITE_ATTEMPTS = 8
+# Any constant works: every Caliber writer on one PostgreSQL database takes this lock.
+_PG_WRITE_LOCK = 0x6361_6C69_6265_72
+_CACHED_CATALOGS = 8
+
+
+class Repository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._catalogs: dict[tuple[str, frozenset[tuple[str, int]]], LintResult] = {}
+        self._cache_lock = Lock()
+
+    @classmethod
+    def from_url(cls, url: str | None = None) -> Repository:
+        """`Repository.from_url("postgresql://postgres@127.0.0.1/test")`; None: CALIBER_DATABASE_URL."""
+        return cls(make_engine(database_url(url)))
+
+    # -- schema ------------------------------------------------------------------------------------------
+    def upgrade(self, revision: str = "head") -> None:
+        """Run the Alembic migrations up to `revision` (a no-op when already there)."""
+        self._alembic("upgrade", revision)
+
+    def downgrade(self, revision: str) -> None:
+        self._alembic("downgrade", revision)
+
+    def _alembic(self, action: str, revision: str) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            getattr(command, action)(config, revision)
+
+    # -- publish -----------------------------------------------------------------------------------------
+    def publish(self, files: Mapping[str, str], author: str, note: str = "") -> PublishResult:
+        """Validate a bundle `{"growth/x.yaml": text}` over the stored catalog; store what changed.
+
+        Raises `PublishRejected` (nothing written) on any lint error and `PublishConflict` when concurrent
+        writers kept colliding. Definitions absent from the bundle are left as they are.
+        """
+        items, loaded = bundle_items(files)
+        with Session(self.engine) as session:
+            snapshot = writes.load_current(session)
+        checked = self._check(snapshot, items, loaded, tuple(files))
+        if not any(self._changed(item, snapshot) for item in items):
+            return PublishResult([], len(items), checked.warnings)
+
+        def work(session: Session) -> PublishResult:
+            current = writes.load_current(session)
+            result = checked if current == snapshot else self._check(current, items, loaded, tuple(files))
+            created: list[CreatedVersion] = []
+            for item in items:
+                kind = SINGULAR[item.kind]
+                if not self._changed(item, current):
+                    continue
+                if (kind, item.key) in current:
+                    row = writes.append_version(session, current[(kind, item.key)], item.raw, author, note)
+                else:
+                    row = writes.create_definition(session, kind, item.namespace, item.name, item.raw,
+                                                   author, note)
+                created.append(CreatedVersion(kind, item.key, row.number))
+            if created:
+                target = created[0].key if len(created) == 1 else f"{len(created)} definitions"
+                writes.audit(session, author, "publish", target,
+                             {"created": [list(c) for c in created], "unchanged": len(items) - len(created),
+                              "note": note})
+            return PublishResult(created, len(items) - len(created), result.warnings)
+
+        return self._write(work)
+
+    def publish_paths(self, paths: Iterable[Path | str], author: str, note: str = "") -> PublishResult:
+        """Publish YAML files and folders from disk (what `caliber publish metric_defs/` does)."""
+        found, problems = find_files(Path(p) for p in paths)
+        files: dict[str, str] = {}
+        for path, _namespace in found:
+            try:
+                files[_bundle_name(path)] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as err:
+                problems.append(issue("Y005", f"cannot read file: {err}", Location(_bundle_name(path)),
+                                      "save the file as UTF-8 and check its permissions"))
+        if has_errors(problems):
+            raise PublishRejected(tuple(problems))
+        return self.publish(files, author, note)
+
+    def _check(self, current: Mapping[tuple[Kind, str], writes.Current], items: list[Item],
+               loaded: list[Issue], files: tuple[str, ...]) -> LintResult:
+        result = lint_overlay([c.stored() for c in current.values()], items, loaded, files)
+        if not result.ok:
+            raise PublishRejected(result.issues)
+        return result
+
+    @staticmethod
+    def _changed(item: Item, current: Mapping[tuple[Kind, str], writes.Current]) -> bool:
+        found = current.get((SINGULAR[item.kind], item.key))
+        return found is None or found.content_hash != content_hash(item.raw)
+
+    def deprecate(self, key: str, reason: str, author: str) -> VersionRecord | None:
+        """Mark a metric deprecated in a new version (it still compiles, with a warning); None if unknown."""
+
+        def work(session: Session) -> VersionRecord | None:
+            row = self._find(session, "metric", key)
+            if row is None:
+                return None
+            current = writes.load_current(session, "metric")[("metric", row.key)]
+            if current.definition.get("status") == "deprecated":
+                return self._version(session, row, current.number)
+            version = writes.append_version(session, current, {**current.definition, "status": "deprecated"},
+                                            author, reason)
+            writes.audit(session, author, "deprecate", row.key, {"reason": reason})
+            return _version_record(row, version)
+
+        return self._write(work)
+
+    # -- catalogs ----------------------------------------------------------------------------------------
+    def revision(self) -> str:
+        """Content hash of every current version: changes exactly when the catalog does."""
+        with Session(self.engine) as session:
+            return writes.revision(session)
+
+    def current_catalog(self) -> LintResult:
+        """The catalog of the current versions, as `catalog.lint` would build it from the same YAML."""
+        return self._catalog_with({})
+
+    def catalog_at(self, pins: Mapping[str, int]) -> Catalog:
+        """The catalog with some metrics at given versions (`{"sales.gmv": 2}`) and the rest current.
+
+        Raises LookupError for an unknown metric or version.
+        """
+        return self._catalog_with(pins).catalog
+
+    def pin(self, key: str, number: int) -> Metric | None:
+        """The metric as of version `number`, its components at their current versions (`gmv@2`)."""
+        try:
+            catalog = self.catalog_at({key: number})
+        except LookupError:
+            return None
+        with Session(self.engine) as session:
+            row = self._find(session, "metric", key)
+        return catalog.metrics.get(row.key) if row else None
+
+    def _catalog_with(self, pins: Mapping[str, int]) -> LintResult:
+        with Session(self.engine) as session:
+            revision = writes.revision(session)
+            pinned: dict[str, VersionRow] = {}
+            for key, number in pins.items():
+                row = self._find(session, "metric", key)
+                version = None if row is None else session.scalar(select(VersionRow).where(
+                    VersionRow.definition_id == row.id, VersionRow.number == number))
+                if row is None or version is None:
+                    raise LookupError(f"no version {number} of metric {key!r}")
+                pinned[row.key] = version
+            pins_key = frozenset((k, v.number) for k, v in pinned.items())
+            cached = self._catalogs.get((revision, pins_key))
+            if cached is not None:
+                return cached
+            current = writes.load_current(session)
+        # Keyed by what was loaded: a version committed between the two reads must not be cached as older.
+        cache_key = (writes.revision_of(current), pins_key)
+        stored = [Stored(c.kind, c.namespace, c.name, pinned[c.key].definition)
+                  if c.kind == "metric" and c.key in pinned else c.stored()
+                  for c in current.values()]
+        result = lint_overlay(stored, [])
+        with self._cache_lock:
+            if len(self._catalogs) >= _CACHED_CATALOGS:
+                self._catalogs.pop(next(iter(self._catalogs)))
+            self._catalogs[cache_key] = result
+        return result
+
+    # -- reading definitions -----------------------------------------------------------------------------
+    def list_metrics(self, text: str | None = None, stage: str | None = None, namespace: str | None = None,
+                     owner: str | None = None, status: str | None = None, offset: int = 0,
+                     limit: int = 50) -> Page:
+        """Current metrics matching every filter given, by key; `text` searches names, labels, description."""
+        records = [r for r in self._records("metric")
+                   if matches(r.definition, r.key, text, stage, namespace, owner, status)]
+        return Page(records[max(offset, 0):max(offset, 0) + max(limit, 0)], len(records), offset, limit)
+
+    def list_dimensions(self) -> list[DefinitionRecord]:
+        return self._records("dimension")
+
+    def list_sources(self) -> list[DefinitionRecord]:
+        return self._records("source")
+
+    def get_metric(self, key: str) -> DefinitionRecord | None:
+        """A metric by `namespace.name`, or by its bare name when that is unique."""
+        return self.get("metric", key)
+
+    def get(self, kind: Kind, key: str) -> DefinitionRecord | None:
+        with Session(self.engine) as session:
+            row = self._find(session, kind, key)
+            return self._records(kind, session, row.id)[0] if row else None
+
+    def versions(self, key: str, kind: Kind = "metric") -> list[VersionRecord]:
+        """Every version of a definition, oldest first (empty when the key is unknown)."""
+        with Session(self.engine) as session:
+            row = self._find(session, kind, key)
+            if row is None:
+                return []
+            found = session.scalars(select(VersionRow).where(VersionRow.definition_id == row.id)
+                                    .order_by(VersionRow.number))
+            return [_version_record(row, v) for v in found]
+
+    def version(self, key: str, number: int, kind: Kind = "metric") -> VersionRecord | None:
+        with Session(self.engine) as session:
+            row = self._find(session, kind, key)
+            return self._version(session, row, number) if row else None
+
+    def diff(self, key: str, a: int, b: int, kind: Kind = "metric") -> VersionDiff | None:
+        """What changed from version `a` to `b`, field by field; None when either does not exist."""
+        before, after = self.version(key, a, kind), self.version(key, b, kind)
+        if before is None or after is None:
+            return None
+        return VersionDiff(before.key, before, after, field_changes(before.definition, after.definition),
+                           caliber_changed=before.semantic_hash != after.semantic_hash)
+
+    def audit(self, limit: int = 100) -> list[AuditRecord]:
+        """The most recent writes first."""
+        with Session(self.engine) as session:
+            rows = session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
+            return [AuditRecord(r.id, _aware(r.at), r.actor, r.action, r.target, r.detail) for r in rows]
+
+    def _records(self, kind: Kind, session: Session | None = None, only: int | None = None,
+                 ) -> list[DefinitionRecord]:
+        with self._session(session) as s:
+            query = writes.current_join().where(DefinitionRow.kind == kind).order_by(DefinitionRow.key)
+            if only is not None:
+                query = query.where(DefinitionRow.id == only)
+            return [DefinitionRecord(kind, d.key, namespace, d.name, v.definition, d.current_version,
+                                     d.status, d.current_version, v.content_hash, v.semantic_hash,
+                                     _aware(d.created_at), _aware(d.updated_at))
+                    for d, v, namespace in s.execute(query)]
+
+    def _version(self, session: Session, row: DefinitionRow, number: int) -> VersionRecord | None:
+        found = session.scalar(select(VersionRow).where(
+            VersionRow.definition_id == row.id, VersionRow.number == number))
+        return _version_record(row, found) if found else None
+
+    @staticmethod
+    def _find(session: Session, kind: Kind, key: str) -> DefinitionRow | None:
+        row = session.scalar(select(DefinitionRow).where(DefinitionRow.kind == kind,
+                                                         DefinitionRow.key == key))
+        if row is not None or "." in key:
+            return row
+        rows = session.scalars(select(DefinitionRow).where(DefinitionRow.kind == kind,
+                                                           DefinitionRow.name == key).limit(2)).all()
+        return rows[0] if len(rows) == 1 else None
+
+    # -- tokens ------------------------------------------------------------------------------------------
+    def create_token(self, role: Role, name: str, actor: str = "cli") -> str:
+        """A new API token for `role`; the plaintext is returned once and only its hash is stored."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        token = new_token()
+
+        def work(session: Session) -> None:
+            row = TokenRow(name=name, role=role, token_hash=token_hash(token))
+            session.add(row)
+            session.flush()
+            writes.audit(session, actor, "token.create", f"token:{row.id}", {"name": name, "role": role})
+
+        self._write(work)
+        return token
+
+    def verify_token(self, token: str) -> TokenRecord | None:
+        """The token's record when it exists and is not revoked."""
+        hashed = token_hash(token)
+        with Session(self.engine) as session:
+            row = session.scalar(select(TokenRow).where(TokenRow.token_hash == hashed))
+        if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, hashed):
+            return None
+        return _token_record(row)
+
+    def revoke_token(self, token_id: int, actor: str = "cli") -> bool:
+        def work(session: Session) -> bool:
+            row = session.get(TokenRow, token_id)
+            if row is None or row.revoked_at is not None:
+                return False
+            row.revoked_at = utcnow()
+            writes.audit(session, actor, "token.revoke", f"token:{row.id}", {"name": row.name})
+            return True
+
+        return self._write(work)
+
+    def list_tokens(self) -> list[TokenRecord]:
+        with Session(self.engine) as session:
+            return [_token_record(r) for r in session.scalars(select(TokenRow).order_by(TokenRow.id))]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (for health pages and tests that check nothing was written)."""
+        with Session(self.engine) as session:
+            return {model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+                    for model in (NamespaceRow, DefinitionRow, VersionRow, AuditRow, TokenRow)}
+
+    # -- transactions ------------------------------------------------------------------------------------
+    def _write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one write transaction, retried with jitter when it collides with another writer."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self.engine.connect() as connection:
+                    connection.execution_options(caliber_write=True)
+                    with Session(bind=connection) as session, session.begin():
+                        if self.engine.dialect.name == "postgresql":
+                            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
+                        return work(session)
+            except (IntegrityError, OperationalError, writes.StaleVersion) as err:
+                if isinstance(err, OperationalError) and not _transient(err):
+                    raise
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise PublishConflict("concurrent writers kept changing the same definitions; "
+                                          "try again") from err
+                time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def _session(self, session: Session | None) -> Any:
+        if session is not None:
+            yield session
+            return
+        with Session(self.engine) as own:
+            yield own
+
+
+def _transient(err: OperationalError) -> bool:
+    """Lock timeouts, serialisation failures and deadlocks: worth a retry."""
+    code = getattr(err.orig, "sqlstate", None)
+    return code in ("40001", "40P01", "55P03") or "locked" in str(err.orig).lower()
+
+
+def _version_record(row: DefinitionRow, v: VersionRow) -> VersionRecord:
+    status = v.definition.get("status", "active") if isinstance(v.definition, dict) else "active"
+    return VersionRecord(row.kind, row.key, v.number, v.content_hash, v.semantic_hash,  # type: ignore[arg-type]
+                         v.definition, status, v.author, v.note, _aware(v.created_at))
+
+
+def _token_record(row: TokenRow) -> TokenRecord:
+    return TokenRecord(row.id, row.name, row.role, _aware(row.created_at),  # type: ignore[arg-type]
+                       _aware(row.revoked_at) if row.revoked_at else None)
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _bundle_name(path: Path) -> str:
+    """The path as shown in issues, keeping the folder that names the namespace (as `caliber lint` does)."""
+    folder = path.resolve().parent.name
+    try:
+        shown = str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(path)
+    return shown if Path(shown).parent.name == folder else f"{folder}/{path.name}"

@@ -1,0 +1,150 @@
+"""Publishing a bundle: validated first, all or nothing, only changed definitions get a version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from catalog.store import CreatedVersion, PublishRejected, Repository
+
+if TYPE_CHECKING:
+    from tests.store.conftest import Edit
+
+EMPTY = {"namespaces": 0, "definitions": 0, "versions": 0, "audit_log": 0, "tokens": 0}
+
+
+def test_first_publish_creates_version_1_of_every_definition(repo: Repository, bundle: dict[str, str]):
+    result = repo.publish(bundle, author="ann", note="first")
+
+    assert sorted(result.created) == sorted([
+        CreatedVersion("source", "common.orders", 1), CreatedVersion("source", "common.users", 1),
+        CreatedVersion("dimension", "common.city", 1), CreatedVersion("dimension", "common.order_status", 1),
+        CreatedVersion("metric", "growth.buyers", 1), CreatedVersion("metric", "growth.signups", 1),
+        CreatedVersion("metric", "shop.average_order_value", 1), CreatedVersion("metric", "shop.gmv", 1),
+        CreatedVersion("metric", "shop.paid_orders", 1)])
+    assert result.unchanged == 0
+    assert repo.counts() == {**EMPTY, "namespaces": 3, "definitions": 9, "versions": 9, "audit_log": 1}
+
+
+def test_publishing_the_same_tree_twice_writes_nothing(repo: Repository, bundle: dict[str, str]):
+    repo.publish(bundle, author="ann")
+    before = repo.counts()
+
+    again = repo.publish(bundle, author="bob")
+
+    assert again.created == [] and again.unchanged == 9
+    assert repo.counts() == before
+
+
+def test_only_changed_definitions_get_a_new_version(repo: Repository, bundle: dict[str, str], edit: Edit):
+    repo.publish(bundle, author="ann")
+    changed = edit(bundle, "shop/orders.yaml", "description: Number of paid orders, on payment time.",
+                   "description: Paid orders, counted on payment time.")
+
+    result = repo.publish(changed, author="bob", note="clearer wording")
+
+    assert result.created == [CreatedVersion("metric", "shop.paid_orders", 2)]
+    assert result.unchanged == 8
+    latest = repo.version("shop.paid_orders", 2)
+    assert latest is not None and latest.author == "bob" and latest.note == "clearer wording"
+    assert repo.get_metric("shop.gmv").version == 1  # type: ignore[union-attr]
+
+
+def test_a_layout_only_change_is_not_a_new_version(repo: Repository, bundle: dict[str, str], edit: Edit):
+    repo.publish(bundle, author="ann")
+    reformatted = edit(bundle, "shop/orders.yaml", "label: {en: Paid orders, zh: 支付订单数}",
+                       "label:\n      zh: 支付订单数\n      en: Paid orders  # same label, other layout")
+
+    assert repo.publish(reformatted, author="bob").created == []
+
+
+def test_any_lint_error_rejects_the_bundle_and_writes_nothing(repo: Repository, bundle: dict[str, str],
+                                                              edit: Edit):
+    broken = edit(bundle, "shop/orders.yaml", "denominator: paid_orders", "denominator: paid_order")
+    broken = edit(broken, "growth/users.yaml", "description: Registered users, on signup time.",
+                  "description: Registered users, counted on signup time.")
+
+    with pytest.raises(PublishRejected) as rejected:
+        repo.publish(broken, author="ann")
+
+    assert [i.code for i in rejected.value.issues if i.level == "error"] == ["R003"]
+    assert rejected.value.issues[0].location.file == "shop/orders.yaml"
+    assert repo.counts() == EMPTY
+
+
+def test_a_rejected_change_leaves_published_versions_untouched(repo: Repository, bundle: dict[str, str],
+                                                               edit: Edit):
+    repo.publish(bundle, author="ann")
+    before = repo.counts()
+    broken = edit(bundle, "shop/orders.yaml", "expr: amount", "expr: amount + discount")
+
+    with pytest.raises(PublishRejected) as rejected:
+        repo.publish(broken, author="ann")
+
+    assert [i.code for i in rejected.value.issues] == ["R005"]
+    assert repo.counts() == before
+
+
+def test_a_partial_bundle_may_refer_to_already_published_definitions(repo: Repository, bundle: dict[str,
+                                                                     str]):
+    repo.publish(bundle, author="ann")
+    partial = {"finance/margin.yaml": """
+metrics:
+  aov_copy:
+    type: ratio
+    numerator: shop.gmv
+    denominator: shop.paid_orders
+    label: {en: AOV (finance), zh: 财务客单价}
+    description: GMV per paid order, as finance reports it.
+    stage: revenue
+    owner: finance-team
+"""}
+
+    result = repo.publish(partial, author="fin")
+
+    assert result.created == [CreatedVersion("metric", "finance.aov_copy", 1)]
+    assert repo.get_metric("shop.gmv").version == 1  # type: ignore[union-attr]
+    assert len(repo.current_catalog().catalog.metrics) == 6
+
+
+def test_a_partial_bundle_is_checked_against_what_refers_to_it(repo: Repository, bundle: dict[str, str],
+                                                               edit: Edit):
+    repo.publish(bundle, author="ann")
+    # Only the sources are sent; the stored metrics (not in the bundle) filter on orders.status.
+    sources_only = edit(bundle, "common/sources.yaml", "      status: string\n", "")
+    sources_only = {"common/sources.yaml": sources_only["common/sources.yaml"]}
+
+    with pytest.raises(PublishRejected) as rejected:
+        repo.publish(sources_only, author="ann")
+
+    assert {(i.code, i.location.file) for i in rejected.value.errors} == {
+        ("R005", "<catalog>/shop"), ("R005", "<catalog>/growth"), ("R005", "<catalog>/common")}
+    assert repo.get("source", "common.orders").version == 1  # type: ignore[union-attr]
+
+
+def test_publish_paths_reads_the_tree_from_disk(sqlite_repo: Repository, bundle: dict[str, str],
+                                                fixtures_dir: Path):
+    from_disk = sqlite_repo.publish_paths([fixtures_dir], author="ci")
+
+    assert len(from_disk.created) == 9
+    assert sqlite_repo.publish(bundle, author="api").created == []
+
+
+def test_publish_paths_rejects_a_missing_folder(sqlite_repo: Repository, tmp_path: Path):
+    with pytest.raises(PublishRejected) as rejected:
+        sqlite_repo.publish_paths([tmp_path / "nope"], author="ci")
+
+    assert [i.code for i in rejected.value.issues] == ["Y005"]
+
+
+def test_the_standard_library_publishes_once(repo: Repository):
+    library = Path(__file__).resolve().parents[2] / "metric_defs"
+
+    first = repo.publish_paths([library], author="ci " * 100)
+    second = repo.publish_paths([library], author="ci")
+
+    assert len(first.created) > 20
+    assert second.created == [] and second.unchanged == len(first.created)
+    assert repo.audit(1)[0].target == f"{len(first.created)} definitions"
