@@ -1,0 +1,69 @@
+"""The Caliber REST service: `create_app(settings)` builds the FastAPI app.
+
+    uvicorn --factory app.main:create_app        # what `caliber serve` runs
+
+Routers translate HTTP to calls of `catalog/` and back; errors leave as `application/problem+json`
+(`app.problems`); bodies over `max_body_bytes` are refused before they are read (`app.limits`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from app import problems, web
+from app.limits import BodyLimit
+from app.routers import audit, catalog_objects, compile, conflicts, health, lint, metrics, publish
+from app.settings import Settings
+from app.startup import prepare
+from catalog.store.repository import Repository
+
+log = logging.getLogger("caliber.app")
+
+DESCRIPTION = """\
+One agreed definition per metric (its caliber, 统计口径), versioned, and compiled to SQL for every engine.
+
+Reads are open unless the server sets `CALIBER_OPEN_READS=false`; writes need `Authorization: Bearer <token>`
+(`caliber token create --role analyst`). Every error is an RFC 9457 problem (`application/problem+json`)
+whose `errors` carry stable codes, locations and hints.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app on `settings` (default: read from `CALIBER_*` environment variables)."""
+    settings = settings or Settings()
+    repo = Repository.from_url(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.prepare_on_start:
+            for line in await run_in_threadpool(prepare, repo, settings):
+                log.info(line)
+        yield
+        repo.engine.dispose()
+
+    app = FastAPI(title="Caliber", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  openapi_tags=[{"name": name, "description": text} for name, text in TAGS])
+    app.state.settings = settings
+    app.state.repo = repo
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    for module in (health, metrics, catalog_objects, compile, conflicts, lint, publish, audit):
+        app.include_router(module.router)
+    web.install(app)
+    return app
+
+
+TAGS = (
+    ("metrics", "Search metrics, read one with its versions, compare versions, deprecate."),
+    ("compile", "Turn a metric query into one SELECT for a SQL dialect."),
+    ("catalog", "Dimensions, sources and conflicts of the current catalog."),
+    ("lint", "Check definitions without storing them."),
+    ("publish", "Store a bundle of definitions as new versions."),
+    ("audit", "Who changed what (admin)."),
+    ("health", "Liveness."),
+)

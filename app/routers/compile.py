@@ -1,0 +1,91 @@
+"""`/v1/compile`: a metric query in, one SELECT for a dialect out.
+
+`POST` takes the full query model (`catalog.query.MetricQuery`); `GET` takes the common part as query
+parameters so a BI tool can use a plain URL:
+
+    GET /v1/compile?metric=gmv&metric=arpu&by=channel&grain=month&dialect=hive&where=city='北京'
+
+A metric may be pinned to a stored version, `gmv@2`. An unknown metric is a 404, an unknown dialect or any
+other query error a 422, each with the close names in the hint.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
+
+from app.deps import CatalogDep, Reader, RepoDep
+from app.problems import problem_responses
+from catalog.compile import CompiledQuery, compile_query
+from catalog.model import Grain
+from catalog.query import MAX_DIMENSIONS, MAX_METRICS, MAX_WHERE, MetricQuery
+
+router = APIRouter(prefix="/v1/compile", tags=["compile"])
+
+_EXAMPLE_QUERY = {
+    "metrics": ["sales.gmv", "sales.paid_orders@1"],
+    "dimensions": ["channel"],
+    "grain": "month",
+    "filters": [{"dimension": "city", "op": "in", "values": ["北京", "上海"]}],
+    "time_range": {"start": "2025-01-01", "end": "2025-07-01"},
+    "order_by": ["metric_time", "-gmv"],
+    "limit": 1000,
+    "dialect": "postgres",
+}
+
+
+class CompiledPublic(BaseModel):
+    sql: str = Field(examples=["SELECT ... FROM dw.fact_orders ..."])
+    dialect: str = Field(examples=["postgres"])
+    columns: list[str] = Field(description="Output columns in order: metric_time, dimensions, metrics.",
+                               examples=[["metric_time", "channel", "gmv"]])
+    metrics: list[str] = Field(description="Every metric used; pinned ones as `key@N`.",
+                               examples=[["sales.gmv", "sales.paid_orders@1"]])
+    warnings: list[str] = Field(examples=[["metric sales.paid_orders@1 is deprecated"]])
+
+    @classmethod
+    def of(cls, compiled: CompiledQuery) -> CompiledPublic:
+        return cls(sql=compiled.sql, dialect=compiled.dialect, columns=list(compiled.columns),
+                   metrics=list(compiled.metrics), warnings=list(compiled.warnings))
+
+
+@router.post("", response_model=CompiledPublic, responses=problem_responses(400, 401, 404, 413))
+def compile_post(query: Annotated[MetricQuery, Body(openapi_examples={"monthly": {
+                     "summary": "Two metrics by channel and month, one pinned", "value": _EXAMPLE_QUERY}})],
+                 repo: RepoDep, catalog: CatalogDep, _who: Reader) -> CompiledPublic:
+    """Compile a metric query to one SELECT."""
+    return CompiledPublic.of(compile_query(query, catalog, pins=repo.pin))
+
+
+@router.get("", response_model=CompiledPublic, responses=problem_responses(401, 404))
+def compile_get(
+    repo: RepoDep, catalog: CatalogDep, _who: Reader,
+    metric: Annotated[list[str], Query(min_length=1, max_length=MAX_METRICS, examples=[["gmv"]],
+                                       description="A metric, maybe pinned (`gmv@2`); repeat for several.")],
+    by: Annotated[list[str] | None, Query(max_length=MAX_DIMENSIONS, examples=[["channel"]],
+                                          description="A dimension; repeat for several.")] = None,
+    grain: Grain | None = None,
+    dialect: Annotated[str, Query(min_length=1, max_length=40, examples=["hive"])] = "duckdb",
+    where: Annotated[str | None, Query(max_length=MAX_WHERE, description="A filter over dimensions in SQL.",
+                                       examples=["city = '北京'"])] = None,
+    start: Annotated[date | datetime | None, Query(description="Time range start (inclusive).")] = None,
+    end: Annotated[date | datetime | None, Query(description="Time range end (exclusive).")] = None,
+    order_by: Annotated[list[str] | None, Query(max_length=MAX_METRICS + MAX_DIMENSIONS + 1,
+                                                description="`name` or `-name`; repeat for several.")] = None,
+    limit: Annotated[int | None, Query(ge=0)] = None,
+) -> CompiledPublic:
+    """Compile a query given as URL parameters (`start` and `end` go together)."""
+    fields: dict[str, object] = {"metrics": metric, "dimensions": by or [], "grain": grain, "where": where,
+                                 "dialect": dialect, "order_by": order_by or [], "limit": limit}
+    if start is not None or end is not None:
+        fields["time_range"] = {"start": start, "end": end}
+    try:
+        query = MetricQuery.model_validate(fields)
+    except ValidationError as err:
+        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])}
+                                      for e in err.errors(include_url=False)]) from err
+    return CompiledPublic.of(compile_query(query, catalog, pins=repo.pin))

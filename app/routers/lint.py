@@ -1,0 +1,76 @@
+"""`POST /v1/lint`: definitions in, the same diagnostics as `caliber lint` out. Nothing is stored."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
+
+from app.deps import Reader
+from app.problems import ApiProblem, problem_responses
+from app.schemas import EXAMPLE_FILES, FileBundle, FileName, IssuePublic
+from catalog.issues import Location, issue
+from catalog.lint import lint_texts
+
+router = APIRouter(prefix="/v1/lint", tags=["lint"])
+
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
+
+
+class LintReport(BaseModel):
+    ok: bool = Field(description="No errors (warnings allowed).", examples=[False])
+    errors: int = Field(examples=[1])
+    warnings: int = Field(examples=[0])
+    files: int = Field(examples=[1])
+    metrics: int = Field(description="Metrics that resolved.", examples=[0])
+    issues: list[IssuePublic]
+
+
+_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": FileBundle.model_json_schema(), "example": {"files": EXAMPLE_FILES}},
+        **{kind: {"schema": {"type": "string"}, "example": next(iter(EXAMPLE_FILES.values()))}
+           for kind in ("application/yaml", "text/yaml", "text/plain")},
+    },
+}
+
+
+@router.post("", response_model=LintReport, responses=problem_responses(400, 401, 413, 415),
+             openapi_extra={"requestBody": _BODY})
+async def lint(request: Request, _who: Reader, file: Annotated[FileName, Query(
+        description="Path of a raw YAML body; its folder is the namespace.")] = "default/input.yaml",
+               ) -> LintReport:
+    """Lint a bundle `{"files": {"growth/x.yaml": "..."}}` (JSON) or one raw YAML document (`text/yaml`)."""
+    result = lint_texts(await _files(request, file))
+    errors = len(result.errors)
+    return LintReport(ok=result.ok, errors=errors, warnings=len(result.issues) - errors,
+                      files=len(result.files), metrics=len(result.catalog.metrics),
+                      issues=[IssuePublic.of(i) for i in result.issues])
+
+
+async def _files(request: Request, file: str) -> dict[str, str]:
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    body = await request.body()
+    if media == "application/json" or media.endswith("+json"):
+        try:
+            return FileBundle.model_validate_json(body).files
+        except ValidationError as err:
+            raise RequestValidationError(_as_body_errors(err)) from err
+    if media in YAML_TYPES:
+        try:
+            return {file: body.decode("utf-8")}
+        except UnicodeDecodeError as err:
+            not_utf8 = issue("H001", f"body is not UTF-8 ({err.reason})", Location("body"), "send UTF-8")
+            raise ApiProblem(422, "Invalid request", [not_utf8]) from err
+    raise ApiProblem(415, "Unsupported media type", [issue(
+        "H001", f"cannot lint a {media} body", Location("header.content-type"),
+        "send application/json ({\"files\": {...}}) or text/yaml")])
+
+
+def _as_body_errors(err: ValidationError) -> list[dict[str, object]]:
+    # Same shape as FastAPI's own body errors, so the problem handler treats both alike.
+    return [{**e, "loc": ("body", *e["loc"])} if e["type"] != "json_invalid" else {**e, "loc": ("body",)}
+            for e in err.errors(include_url=False)]

@@ -1,0 +1,70 @@
+"""Fixtures for the service tests: an app on a temporary SQLite catalog, tokens, the small shop bundle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+from catalog.store.repository import Repository
+
+SHOP = Path(__file__).resolve().parents[1] / "fixtures" / "service"
+
+
+def shop_files() -> dict[str, str]:
+    """The shop definitions as a publish bundle: `{"shop/metrics.yaml": text, ...}`."""
+    return {p.relative_to(SHOP).as_posix(): p.read_text("utf-8") for p in sorted(SHOP.rglob("*.yaml"))}
+
+
+def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings on a fresh SQLite file; nothing is seeded and no warehouse is written unless asked."""
+    values: dict[str, Any] = {"database_url": f"sqlite:///{tmp_path / 'catalog.db'}", "warehouse_path": None,
+                              "defs_path": tmp_path / "no-defs"}
+    return Settings(**{**values, **overrides})
+
+
+@pytest.fixture
+def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
+    """`make_client(open_reads=False)` → a started TestClient; the app is `client.app`."""
+    clients: list[TestClient] = []
+
+    def make(**overrides: Any) -> TestClient:
+        client = TestClient(create_app(settings_for(tmp_path, **overrides)), raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()
+
+
+def repo_of(client: TestClient) -> Repository:
+    app = client.app
+    assert isinstance(app, FastAPI)
+    repo: Repository = app.state.repo
+    return repo
+
+
+def bearer(client: TestClient, role: str = "analyst") -> dict[str, str]:
+    """Authorization header with a new token of `role`."""
+    return {"Authorization": f"Bearer {repo_of(client).create_token(role, f'test-{role}')}"}  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def published(client: TestClient) -> TestClient:
+    """A client whose catalog holds the shop bundle at version 1."""
+    response = client.post("/v1/publish", json={"files": shop_files()}, headers=bearer(client))
+    assert response.status_code == 200, response.text
+    return client
