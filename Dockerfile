@@ -10,6 +10,8 @@ WORKDIR /build
 COPY pyproject.toml README.md ./
 COPY catalog ./catalog
 COPY app ./app
+# catalog/store/migrations links to ./migrations: the wheel carries the Alembic scripts from there.
+COPY migrations ./migrations
 RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[postgres]"
 
 
@@ -22,9 +24,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system caliber && useradd --system --gid caliber --home-dir /srv/caliber caliber
 COPY --from=builder /wheels /wheels
 RUN pip install --no-cache-dir --no-index --find-links /wheels "caliber[postgres]" && rm -rf /wheels
-# The store looks for its Alembic scripts next to the installed packages (catalog/store/repository.py:
-# MIGRATIONS = <site-packages>/migrations); the wheel does not carry them, so they are copied there.
-COPY migrations /usr/local/lib/python3.11/site-packages/migrations
 WORKDIR /srv/caliber
 COPY metric_defs ./metric_defs
 RUN mkdir data && chown -R caliber:caliber /srv/caliber

@@ -17,7 +17,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from app.current import CurrentCatalog
 from app.problems import ApiProblem
+from app.response_cache import REVISION
 from app.settings import Settings
 from catalog.issues import issue
 from catalog.lint import LintResult
@@ -39,9 +41,13 @@ async def get_repo(request: Request) -> Repository:
     return repo
 
 
-def get_current(repo: Annotated[Repository, Depends(get_repo)]) -> LintResult:
-    """The catalog of the current versions with its issues (cached by the store per revision)."""
-    return repo.current_catalog()
+async def get_current(request: Request) -> LintResult:
+    """The catalog of the current versions with its issues, for the revision read after the request arrived.
+
+    Async, so a request whose revision's catalog is already in memory costs no thread hop.
+    """
+    current: CurrentCatalog = request.app.state.current
+    return await current.get(request.scope.get(REVISION))
 
 
 async def get_catalog(current: Annotated[LintResult, Depends(get_current)]) -> Catalog:

@@ -16,10 +16,13 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from app import problems, web
+from app.current import CurrentCatalog
 from app.limits import BodyLimit
-from app.routers import audit, catalog_objects, compile, conflicts, health, lint, metrics, publish
+from app.response_cache import ResponseCache
+from app.routers import audit, catalog_objects, compile, conflicts, health, lint, metrics, publish, query
 from app.settings import Settings
 from app.startup import prepare
+from app.warehouse import Warehouse
 from catalog.store.repository import Repository
 
 log = logging.getLogger("caliber.app")
@@ -37,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The app on `settings` (default: read from `CALIBER_*` environment variables)."""
     settings = settings or Settings()
     repo = Repository.from_url(settings.database_url)
+    # Opened on first use: `prepare` writes the demo warehouse on first start.
+    warehouse = Warehouse(settings.warehouse_path) if settings.warehouse_path is not None else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -44,15 +49,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for line in await run_in_threadpool(prepare, repo, settings):
                 log.info(line)
         yield
+        if warehouse is not None:
+            warehouse.close()
         repo.engine.dispose()
 
     app = FastAPI(title="Caliber", version="1", description=DESCRIPTION, lifespan=lifespan,
                   openapi_tags=[{"name": name, "description": text} for name, text in TAGS])
     app.state.settings = settings
     app.state.repo = repo
+    app.state.warehouse = warehouse
+    app.state.current = current = CurrentCatalog(repo)
     problems.install(app)
+    # Added last, so outermost: an oversized body is refused before the cache reads it.
+    app.add_middleware(ResponseCache, current=current, open_reads=settings.open_reads)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, metrics, catalog_objects, compile, conflicts, lint, publish, audit):
+    for module in (health, metrics, catalog_objects, compile, query, conflicts, lint, publish, audit):
         app.include_router(module.router)
     web.install(app)
     return app
@@ -61,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 TAGS = (
     ("metrics", "Search metrics, read one with its versions, compare versions, deprecate."),
     ("compile", "Turn a metric query into one SELECT for a SQL dialect."),
+    ("query", "Run a metric query on the service's warehouse and get its rows."),
     ("catalog", "Dimensions, sources and conflicts of the current catalog."),
     ("lint", "Check definitions without storing them."),
     ("publish", "Store a bundle of definitions as new versions."),

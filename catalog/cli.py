@@ -96,12 +96,13 @@ def compile_command(
     Example: caliber compile -m gmv -m arpu --by channel --grain month --where "city in ('北京')" -d hive
     """
     from catalog.compile import CompileError, compile_query
-    from catalog.lint import lint_paths
+    from catalog.snapshot import load_catalog
 
     if (start is None) != (end is None):
         typer.echo("give both --start and --end (the range is [start, end))", err=True)
         raise typer.Exit(2)
-    result = lint_paths(defs or [Path("metric_defs")])
+    # Unchanged definitions are not linted again: their catalog is unpickled from a content-keyed snapshot.
+    result = load_catalog(defs or [Path("metric_defs")])
     if any(i.code == "Y005" for i in result.issues):
         typer.echo("\n".join(i.message for i in result.issues if i.code == "Y005"), err=True)
         raise typer.Exit(2)
@@ -164,8 +165,9 @@ def serve(
         typer.echo(line)
     repo.engine.dispose()
     os.environ["CALIBER_PREPARE_ON_START"] = "false"
+    # No access log: formatting and writing a line per request cost more than answering a cached one.
     uvicorn.run("app.main:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=None if reload else settings.workers, reload=reload)
+                workers=None if reload else settings.workers, reload=reload, access_log=False)
 
 
 DbOption = Annotated[str | None, typer.Option(
@@ -178,10 +180,17 @@ def publish(
     db: DbOption = None,
     author: Annotated[str | None, typer.Option(help="Recorded on each new version [default: $USER].")] = None,
     note: Annotated[str, typer.Option(help="Change note recorded on each new version.")] = "",
+    conflicts: Annotated[str, typer.Option(help="C001/C003 involving a changed metric: error | warning "
+                                                "(warning: publish them; they show as open conflicts)")]
+    = "error",
+    duplicates: Annotated[str, typer.Option(help="C002, same caliber twice: warning | error | off")]
+    = "warning",
 ) -> None:
     """Store a new version of every changed definition (migrating the database first); exit 1 on lint errors.
 
-    Everything is checked first, together with what is already published: any error and nothing is written.
+    Everything is checked first, together with what is already published: any definition error, or a conflict
+    involving a metric this publish changes, and nothing is written. Conflicts already stored between metrics
+    it does not change are printed as warnings.
     """
     import getpass
 
@@ -189,16 +198,22 @@ def publish(
     from catalog.store.records import PublishRejected
     from catalog.store.repository import Repository
 
+    if conflicts not in ("error", "warning") or duplicates not in ("error", "warning", "off"):
+        typer.echo("--conflicts takes error | warning; --duplicates takes error | warning | off", err=True)
+        raise typer.Exit(2)
     repo = Repository.from_url(db)
     try:
         repo.upgrade()
-        result = repo.publish_paths(paths, author=author or getpass.getuser(), note=note)
+        result = repo.publish_paths(paths, author=author or getpass.getuser(), note=note,
+                                    conflicts=conflicts, duplicates=duplicates)  # type: ignore[arg-type]
     except PublishRejected as rejected:
         typer.echo(render(rejected.issues, "text"))
         typer.echo("publish rejected: nothing was written", err=True)
         raise typer.Exit(1) from None
     finally:
         repo.engine.dispose()
+    if result.warnings:
+        typer.echo(render(result.warnings, "text"), err=True)
     for kind, key, version in result.created:
         typer.echo(f"{kind} {key} v{version}")
     typer.echo(f"{len(result.created)} new version(s), {result.unchanged} unchanged")

@@ -113,6 +113,7 @@ CODES: dict[str, tuple[Level, str]] = {
     "H007": (Level.ERROR, "conflicting concurrent change; retry"),
     "H008": (Level.ERROR, "name is ambiguous across namespaces"),
     "H009": (Level.ERROR, "method not allowed"),
+    "H010": (Level.ERROR, "the warehouse could not run the query"),
     "H500": (Level.ERROR, "internal server error (please report)"),
 }
 

@@ -30,9 +30,9 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 
+from catalog.files import MAX_FILE_BYTES, read_capped
 from catalog.issues import Issue, Location, issue
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NODES = 500_000
 """Values in one document, aliases counted at their expanded size."""
 MAX_DEPTH = 64
@@ -75,20 +75,24 @@ def load_file(path: Path, display: str | None = None) -> tuple[Document | None, 
     """Read one file; I/O and size problems become issues, never exceptions."""
     name = display or str(path)
     try:
-        # Read at most one byte over the limit: a device or pipe reports no size and may never end.
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            return None, [issue("Y004", f"file is larger than {MAX_FILE_BYTES:,} bytes",
-                                Location(name, 1, 1), "split the definitions into several files")]
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        return None, [issue("Y005", f"file is not UTF-8 ({err.reason})", Location(name, 1, 1),
-                            "save the file as UTF-8")]
+        data = read_capped(path)
     except OSError as err:
         return None, [issue("Y005", f"cannot read file: {err.strerror or err}", Location(name, 0, 0),
                             "check the path and its permissions")]
-    return load_text(text, name)
+    return load_bytes(data, name)
+
+
+def load_bytes(data: bytes, file: str) -> tuple[Document | None, list[Issue]]:
+    """Parse the bytes of a file (UTF-8) as `load_file` does once it has read them."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, [issue("Y004", f"file is larger than {MAX_FILE_BYTES:,} bytes",
+                            Location(file, 1, 1), "split the definitions into several files")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return None, [issue("Y005", f"file is not UTF-8 ({err.reason})", Location(file, 1, 1),
+                            "save the file as UTF-8")]
+    return load_text(text, file)
 
 
 def load_text(text: str, file: str = "<input>") -> tuple[Document | None, list[Issue]]:

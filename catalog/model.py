@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from catalog.issues import Location
+from catalog.issues import Issue, Level, Location
 
 Grain = Literal["day", "week", "month", "quarter", "year"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter", "year")
@@ -226,6 +226,27 @@ class Catalog:
         if namespace is not None and f"{namespace}.{name}" in table:
             return [f"{namespace}.{name}"]
         return self._bare[kind].get(name, [])
+
+
+@dataclass(frozen=True, slots=True)
+class LintResult:
+    """A catalog with the issues found while building it, and the files it was built from."""
+
+    catalog: Catalog
+    issues: tuple[Issue, ...]
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.level is Level.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.level is Level.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
 
 def _by_bare_name(table: Mapping[str, Any]) -> dict[str, list[str]]:

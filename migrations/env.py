@@ -7,6 +7,7 @@ command line connects to `sqlalchemy.url` when set, else to CALIBER_DATABASE_URL
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from catalog.store.engine import database_url, make_engine
 from catalog.store.models import Base
@@ -27,9 +28,9 @@ def run() -> None:
         engine.dispose()
 
 
-def _migrate(connection: object) -> None:
+def _migrate(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=Base.metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")  # type: ignore[attr-defined]
+                      render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,4 +1,5 @@
-"""The catalog store's tables (SQLAlchemy 2): definitions, their immutable versions, the audit trail, tokens.
+"""The catalog store's tables (SQLAlchemy 2): definitions, their immutable versions, the audit trail, tokens,
+and the catalog's revision counter.
 
 A definition row is the identity of one source, dimension or metric (`kind` + `namespace.name`) and points at
 its current version; versions are never updated or deleted. UNIQUE(definition_id, number) is what keeps
@@ -87,3 +88,15 @@ class TokenRow(Base):
     """sha256 of the token: the plaintext is shown once and never stored."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CatalogStateRow(Base):
+    """One row (id 1): `revision` goes up in every transaction that adds a version, so comparing
+    (epoch, revision) tells whether the catalog changed without reading any definition."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    epoch: Mapped[str] = mapped_column(String(32))
+    """Random, chosen when the table is created: a re-created database never matches an old revision."""
+    revision: Mapped[int] = mapped_column(Integer)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog.issues import Issue
-from catalog.lint import LintResult, lint_items, load_texts
+from catalog.lint import CatalogCheck, LintResult, lint_items, load_texts
 from catalog.load import Document
 from catalog.store.records import Kind
 from catalog.validate import Item, validate_document
@@ -70,12 +70,12 @@ def stored_items(stored: Iterable[Stored]) -> tuple[list[Item], list[Issue]]:
 
 
 def lint_overlay(stored: Iterable[Stored], overlay: list[Item], overlay_issues: Iterable[Issue] = (),
-                 files: tuple[str, ...] = ()) -> LintResult:
+                 files: tuple[str, ...] = (), checks: Iterable[CatalogCheck] | None = None) -> LintResult:
     """Lint the stored catalog with `overlay` items replacing stored objects of the same kind and key."""
     replaced = {(item.kind, item.key) for item in overlay}
     kept = [s for s in stored if (PLURAL[s.kind], s.key) not in replaced]
     items, issues = stored_items(kept)
-    return lint_items([*overlay, *items], [*overlay_issues, *issues], files)
+    return lint_items([*overlay, *items], [*overlay_issues, *issues], files, checks)
 
 
 def _copy(value: Any) -> Any:

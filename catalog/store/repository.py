@@ -11,8 +11,8 @@
 Writers are serialised where the database can do it cheaply (`BEGIN IMMEDIATE` on SQLite, a transaction
 advisory lock on PostgreSQL) and validate against the state they are about to change; on any other database
 the compare-and-set in `catalog.store.writes` plus UNIQUE(definition_id, number) turn a race into a retry.
-The catalog rebuilt from stored definitions is cached by a content hash of the current versions, read on
-every call, so several workers never serve a stale catalog.
+The catalog rebuilt from stored definitions is cached by the catalog revision (a counter every write
+transaction bumps), read on every call, so several workers never serve a stale catalog.
 """
 
 from __future__ import annotations
@@ -22,23 +22,26 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Lock
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-import catalog.compare  # noqa: F401  (registers the conflict checks: a publish is checked like `caliber lint`)
-from catalog.issues import Issue, Location, has_errors, issue
-from catalog.lint import LintResult, find_files
+from catalog.compare.conflicts import find_conflicts
+from catalog.compare.lint_check import Setting, conflict_issues
+from catalog.issues import Issue, Level, Location, has_errors, issue
+from catalog.lint import CATALOG_CHECKS, LintResult, find_files
 from catalog.model import Catalog, Metric
 from catalog.store import writes
+from catalog.store.conflict_gate import gate
 from catalog.store.diff import field_changes
 from catalog.store.engine import database_url, make_engine
-from catalog.store.hashing import content_hash
+from catalog.store.hashing import content_hash, semantic_hash
 from catalog.store.models import AuditRow, DefinitionRow, NamespaceRow, TokenRow, VersionRow, utcnow
 from catalog.store.overlay import SINGULAR, Stored, bundle_items, lint_overlay
 from catalog.store.records import (
@@ -56,13 +59,16 @@ from catalog.store.records import (
     VersionDiff,
     VersionRecord,
 )
+from catalog.store.references import qualified_definition
 from catalog.store.search import matches
 from catalog.store.tokens import new_token, token_hash
 from catalog.validate import Item
 
 T = TypeVar("T")
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# A link to the root `migrations/` in a checkout; real files in an installed wheel (pyproject package-data).
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+ConflictSetting = Literal["error", "warning"]
 WRITE_ATTEMPTS = 8
 # Any constant works: every Caliber writer on one PostgreSQL database takes this lock.
 _PG_WRITE_LOCK = 0x6361_6C69_6265_72
@@ -72,7 +78,7 @@ _CACHED_CATALOGS = 8
 class Repository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._catalogs: dict[tuple[str, frozenset[tuple[str, int]]], LintResult] = {}
+        self._catalogs: dict[tuple[writes.Revision, frozenset[tuple[str, int]]], LintResult] = {}
         self._cache_lock = Lock()
 
     @classmethod
@@ -97,35 +103,41 @@ class Repository:
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             getattr(command, action)(config, revision)
+        with self._cache_lock:
+            self._catalogs.clear()
 
     # -- publish -----------------------------------------------------------------------------------------
-    def publish(self, files: Mapping[str, str], author: str, note: str = "") -> PublishResult:
+    def publish(self, files: Mapping[str, str], author: str, note: str = "",
+                conflicts: ConflictSetting = "error", duplicates: Setting = "warning") -> PublishResult:
         """Validate a bundle `{"growth/x.yaml": text}` over the stored catalog; store what changed.
 
-        Raises `PublishRejected` (nothing written) on any lint error and `PublishConflict` when concurrent
-        writers kept colliding. Definitions absent from the bundle are left as they are.
+        Raises `PublishRejected` (nothing written) on any definition error, or on a conflict (C001/C003, C002
+        with `duplicates="error"`, C004) that involves a metric this bundle adds or changes; conflicts between
+        metrics it leaves alone, and every conflict with `conflicts="warning"`, come back as warnings. Raises
+        `PublishConflict` when concurrent writers kept colliding. Definitions absent from the bundle are kept.
         """
+        if conflicts not in ("error", "warning") or duplicates not in ("error", "warning", "off"):
+            raise ValueError(f"conflicts: error | warning, duplicates: error | warning | off; "
+                             f"not {conflicts!r}, {duplicates!r}")
         items, loaded = bundle_items(files)
         with Session(self.engine) as session:
+            seen = writes.revision(session)  # read first: a write between the two reads forces a re-check
             snapshot = writes.load_current(session)
-        checked = self._check(snapshot, items, loaded, tuple(files))
-        if not any(self._changed(item, snapshot) for item in items):
+
+        def plan(current: Mapping[tuple[Kind, str], writes.Current]) -> _Plan:
+            return self._plan(current, items, loaded, tuple(files), conflicts, duplicates)
+
+        checked = plan(snapshot)
+        if not checked.changes:
             return PublishResult([], len(items), checked.warnings)
 
         def work(session: Session) -> PublishResult:
-            current = writes.load_current(session)
-            result = checked if current == snapshot else self._check(current, items, loaded, tuple(files))
-            created: list[CreatedVersion] = []
-            for item in items:
-                kind = SINGULAR[item.kind]
-                if not self._changed(item, current):
-                    continue
-                if (kind, item.key) in current:
-                    row = writes.append_version(session, current[(kind, item.key)], item.raw, author, note)
-                else:
-                    row = writes.create_definition(session, kind, item.namespace, item.name, item.raw,
-                                                   author, note)
-                created.append(CreatedVersion(kind, item.key, row.number))
+            result = checked
+            if writes.revision(session) != seen:  # another writer committed since: check against its state
+                result = plan(writes.load_current(session))
+            writes.create_definitions(session, [d for d, c in result.changes if c is None], author, note)
+            writes.append_versions(session, [(c, d) for d, c in result.changes if c], author, note)
+            created = [CreatedVersion(d.kind, d.key, c.number + 1 if c else 1) for d, c in result.changes]
             if created:
                 target = created[0].key if len(created) == 1 else f"{len(created)} definitions"
                 writes.audit(session, author, "publish", target,
@@ -135,7 +147,8 @@ class Repository:
 
         return self._write(work)
 
-    def publish_paths(self, paths: Iterable[Path | str], author: str, note: str = "") -> PublishResult:
+    def publish_paths(self, paths: Iterable[Path | str], author: str, note: str = "",
+                      conflicts: ConflictSetting = "error", duplicates: Setting = "warning") -> PublishResult:
         """Publish YAML files and folders from disk (what `caliber publish metric_defs/` does)."""
         found, problems = find_files(Path(p) for p in paths)
         files: dict[str, str] = {}
@@ -147,14 +160,31 @@ class Repository:
                                       "save the file as UTF-8 and check its permissions"))
         if has_errors(problems):
             raise PublishRejected(tuple(problems))
-        return self.publish(files, author, note)
+        return self.publish(files, author, note, conflicts, duplicates)
 
-    def _check(self, current: Mapping[tuple[Kind, str], writes.Current], items: list[Item],
-               loaded: list[Issue], files: tuple[str, ...]) -> LintResult:
-        result = lint_overlay([c.stored() for c in current.values()], items, loaded, files)
-        if not result.ok:
-            raise PublishRejected(result.issues)
-        return result
+    def _plan(self, current: Mapping[tuple[Kind, str], writes.Current], items: list[Item],
+              loaded: list[Issue], files: tuple[str, ...], conflicts: ConflictSetting, duplicates: Setting,
+              ) -> _Plan:
+        """Lint the bundle over `current` once and decide what to write; raises `PublishRejected`."""
+        checks = [c for c in CATALOG_CHECKS if c is not conflict_issues]  # run below, to judge each finding
+        result = lint_overlay([c.stored() for c in current.values()], items, loaded, files, checks)
+        changed = [item for item in items if self._changed(item, current)]
+        touched = {item.key for item in changed if item.kind == "metrics"}
+        try:
+            judged = gate(find_conflicts(result.catalog), touched, conflicts, duplicates)
+        except Exception as err:  # like any catalog check: a crash is reported, never an outage
+            judged = [issue("I001", f"check find_conflicts failed: {err!r}")]
+        issues = sorted([*result.issues, *judged],
+                        key=lambda i: (i.location.file, i.location.line, i.location.col, i.code))
+        if has_errors(issues):
+            raise PublishRejected(tuple(issues))
+        changes = []
+        for item in changed:
+            kind = SINGULAR[item.kind]
+            meaning = semantic_hash(qualified_definition(kind, item.key, item.raw, result.catalog))
+            changes.append((writes.Draft(kind, item.namespace, item.name, item.raw, meaning),
+                            current.get((kind, item.key))))
+        return _Plan(changes, tuple(i for i in issues if i.level is Level.WARNING))
 
     @staticmethod
     def _changed(item: Item, current: Mapping[tuple[Kind, str], writes.Current]) -> bool:
@@ -171,18 +201,21 @@ class Repository:
             current = writes.load_current(session, "metric")[("metric", row.key)]
             if current.definition.get("status") == "deprecated":
                 return self._version(session, row, current.number)
-            version = writes.append_version(session, current, {**current.definition, "status": "deprecated"},
-                                            author, reason)
+            writes.append_version(session, current, {**current.definition, "status": "deprecated"}, author,
+                                  reason)
             writes.audit(session, author, "deprecate", row.key, {"reason": reason})
-            return _version_record(row, version)
+            return self._version(session, row, current.number + 1)
 
         return self._write(work)
 
     # -- catalogs ----------------------------------------------------------------------------------------
     def revision(self) -> str:
-        """Content hash of every current version: changes exactly when the catalog does."""
-        with Session(self.engine) as session:
-            return writes.revision(session)
+        """`epoch:counter`, changed by every write that adds a version; one primary-key read (no definitions).
+
+        `app/web` may compare it instead of counting versions: equal revisions mean the same stored catalog.
+        """
+        epoch, number = writes.read_revision(self.engine)
+        return f"{epoch}:{number}"
 
     def current_catalog(self) -> LintResult:
         """The catalog of the current versions, as `catalog.lint` would build it from the same YAML."""
@@ -206,6 +239,10 @@ class Repository:
         return catalog.metrics.get(row.key) if row else None
 
     def _catalog_with(self, pins: Mapping[str, int]) -> LintResult:
+        if not pins:  # the common case, asked on every request: one primary-key read when nothing changed
+            cached = self._catalogs.get((writes.read_revision(self.engine), frozenset()))
+            if cached is not None:
+                return cached
         with Session(self.engine) as session:
             revision = writes.revision(session)
             pinned: dict[str, VersionRow] = {}
@@ -221,16 +258,18 @@ class Repository:
             if cached is not None:
                 return cached
             current = writes.load_current(session)
-        # Keyed by what was loaded: a version committed between the two reads must not be cached as older.
-        cache_key = (writes.revision_of(current), pins_key)
+            # PostgreSQL reads each statement afresh: a write committed between the reads of the revision and
+            # of the definitions would be cached under the older revision, so then nothing is cached.
+            unmoved = writes.revision(session) == revision
         stored = [Stored(c.kind, c.namespace, c.name, pinned[c.key].definition)
                   if c.kind == "metric" and c.key in pinned else c.stored()
                   for c in current.values()]
         result = lint_overlay(stored, [])
-        with self._cache_lock:
-            if len(self._catalogs) >= _CACHED_CATALOGS:
-                self._catalogs.pop(next(iter(self._catalogs)))
-            self._catalogs[cache_key] = result
+        if unmoved:
+            with self._cache_lock:
+                if len(self._catalogs) >= _CACHED_CATALOGS:
+                    self._catalogs.pop(next(iter(self._catalogs)))
+                self._catalogs[(revision, pins_key)] = result
         return result
 
     # -- reading definitions -----------------------------------------------------------------------------
@@ -385,6 +424,14 @@ class Repository:
             return
         with Session(self.engine) as own:
             yield own
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a checked bundle writes: each changed definition with its current version (None when new)."""
+
+    changes: list[tuple[writes.Draft, writes.Current | None]]
+    warnings: tuple[Issue, ...]
 
 
 def _transient(err: OperationalError) -> bool:

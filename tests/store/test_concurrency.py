@@ -118,7 +118,7 @@ def test_a_writer_holding_a_stale_version_is_refused(sqlite_repo: Repository, bu
 def test_a_collision_is_retried(sqlite_repo: Repository, bundle: dict[str, str], edit: Edit,
                                 monkeypatch: pytest.MonkeyPatch):
     sqlite_repo.publish(bundle, author="ann")
-    real, calls = writes.append_version, []
+    real, calls = writes.append_versions, []
 
     def collide_once(*args: Any) -> Any:
         calls.append(1)
@@ -126,7 +126,7 @@ def test_a_collision_is_retried(sqlite_repo: Repository, bundle: dict[str, str],
             raise writes.StaleVersion("shop.gmv")
         return real(*args)
 
-    monkeypatch.setattr(writes, "append_version", collide_once)
+    monkeypatch.setattr(writes, "append_versions", collide_once)
     changed = edit(bundle, "shop/orders.yaml", GMV_DESCRIPTION, "description: Retried.")
 
     assert sqlite_repo.publish(changed, author="bob").created == [CreatedVersion("metric", "shop.gmv", 2)]
@@ -141,7 +141,7 @@ def test_a_publish_that_keeps_colliding_is_a_conflict_and_writes_nothing(
     def always_collide(*args: Any) -> Any:
         raise writes.StaleVersion("shop.gmv")
 
-    monkeypatch.setattr(writes, "append_version", always_collide)
+    monkeypatch.setattr(writes, "append_versions", always_collide)
     monkeypatch.setattr(time, "sleep", lambda _seconds: None)
     changed = edit(bundle, "shop/orders.yaml", GMV_DESCRIPTION, "description: Never stored.")
 

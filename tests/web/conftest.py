@@ -1,19 +1,18 @@
 """A store for the web catalog tests: the `tests/fixtures/web` tree, a metric with four versions, a duplicate
-(published) and a conflict between two namespaces (stored as a legacy definition, see `store_unchecked`)."""
+and a conflict between two namespaces (published with `conflicts="warning"`, see `publish_metric`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
 from app.main import create_app
 from app.settings import Settings
-from catalog.store import writes
 from catalog.store.repository import Repository
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "web"
@@ -42,15 +41,12 @@ def fixture_files() -> dict[str, str]:
     return {p.relative_to(FIXTURE).as_posix(): p.read_text("utf-8") for p in sorted(FIXTURE.rglob("*.yaml"))}
 
 
-def store_unchecked(repo: Repository, namespace: str, name: str, definition: dict[str, Any]) -> None:
-    """Store a metric without the publish checks, as one stored before the conflict rule existed.
-
-    Publishing refuses a conflict (C001 is an error), so this is the only way an open conflict reaches a
-    store — and the web catalog must still show it on both metrics' pages.
-    """
-    with Session(repo.engine) as session, session.begin():
-        writes.create_definition(session, "metric", namespace, name, definition, "legacy-import",
-                                 "imported before conflict checks")
+def publish_metric(repo: Repository, namespace: str, name: str, definition: dict[str, Any]) -> None:
+    """Publish one metric with conflicts as warnings, as an organisation migrating its metrics may: the
+    conflict is stored and open, and the web catalog must show it on both metrics' pages."""
+    text = json.dumps({"metrics": {name: definition}}, ensure_ascii=False)  # JSON is YAML
+    repo.publish({f"{namespace}/{name}.yaml": text}, author="migration", note="conflicts tolerated",
+                 conflicts="warning")
 
 
 def seed(database_url: str) -> Repository:
@@ -65,7 +61,7 @@ def seed(database_url: str) -> Repository:
         files["growth/metrics.yaml"] = text.replace(old, new)
         assert repo.publish({"growth/metrics.yaml": files["growth/metrics.yaml"]}, author="ann",
                             note=note).created
-    store_unchecked(repo, "sales", "paying_users", SALES_PAYING_USERS)
+    publish_metric(repo, "sales", "paying_users", SALES_PAYING_USERS)
     return repo
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from tests.web.conftest import seed, settings_for, store_unchecked
+from tests.web.conftest import publish_metric, seed, settings_for
 
 EN = {"Accept-Language": "en"}
 
@@ -229,7 +229,7 @@ HOSTILE = {
 
 def test_names_labels_and_search_text_are_escaped(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'catalog.db'}"
-    store_unchecked(seed(url), "sales", "hostile", HOSTILE)
+    publish_metric(seed(url), "sales", "hostile", HOSTILE)
     with TestClient(create_app(settings_for(url, tmp_path))) as client:
         pages = [client.get(path, headers=EN).text for path in (
             "/", "/?q=<script>", "/m/sales/hostile", "/?q=%22%3E%3Cscript%3Ealert(3)%3C/script%3E")]
