@@ -1,10 +1,7 @@
 """The current catalog for the pages, re-read from the store only when the store has changed.
 
-`Repository.current_catalog()` checks its cache with `revision()`, which reads and hashes every current
-definition: about 1 ms per 100 metrics, too slow to pay on each page of a 10k-metric catalog. Versions are
-append-only (never updated or deleted), so the number of version rows and the highest id change on every
-publish or deprecation, whichever transaction commits first; reading those two is one index lookup. When they
-differ from the last time, the repository is asked again (and its own revision check decides what changed).
+The store's `revision()` is one primary-key read that every write adding a version bumps, so each page asks
+it; only when it differs from the last time is the repository asked for the catalog again.
 
     >>> watch = CatalogWatch()
     >>> watch.current(repo).catalog.metrics.keys()                      # doctest: +SKIP
@@ -12,23 +9,17 @@ differ from the last time, the repository is asked again (and its own revision c
 
 from __future__ import annotations
 
-import gc
 from threading import Lock
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
+from app.current import settle_heap
 from app.web.view_models import CatalogView, ViewCache
 from catalog.lint import LintResult
-from catalog.store.models import VersionRow
 from catalog.store.repository import Repository
 
 
-def change_marker(repo: Repository) -> tuple[int, int | None]:
-    """(number of versions, highest version id): equal markers mean the same stored catalog."""
-    with Session(repo.engine) as session:
-        count, highest = session.execute(select(func.count(VersionRow.id), func.max(VersionRow.id))).one()
-        return int(count), highest
+def change_marker(repo: Repository) -> str:
+    """The store's revision: equal markers mean the same stored catalog."""
+    return repo.revision()
 
 
 class CatalogWatch:
@@ -37,7 +28,7 @@ class CatalogWatch:
     def __init__(self) -> None:
         self._lock = Lock()
         self._refresh = Lock()
-        self._marker: tuple[int, int | None] | None = None
+        self._marker: str | None = None
         self._current: LintResult | None = None
 
     def current(self, repo: Repository) -> LintResult:
@@ -58,7 +49,7 @@ class CatalogWatch:
                 self._marker, self._current = marker, current
             return current
 
-    def _cached(self, marker: tuple[int, int | None]) -> LintResult | None:
+    def _cached(self, marker: str) -> LintResult | None:
         with self._lock:
             return self._current if marker == self._marker else None
 
@@ -80,15 +71,3 @@ class WebState:
             self._settled = view
         return view
 
-
-def settle_heap() -> None:
-    """Move the long-lived catalog out of the garbage collector's sight.
-
-    A 10k-metric catalog with its derived data is ~450k tracked objects, and every full collection walks them
-    all: 100-600 ms pauses, each one a page far over budget. Frozen objects are skipped by the collector (and
-    still freed by reference counting); unfreezing first lets the collection free the cycles (sqlglot trees)
-    of the catalog this one replaces.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
