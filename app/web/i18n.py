@@ -64,6 +64,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "copied": ("已复制", "Copied"),
     "sql_unavailable": ("无法编译该指标：{reason}", "This metric cannot be compiled: {reason}"),
     "history": ("版本历史", "Version history"),
+    "recent_values": ("最近 12 个月的数值（服务的数据仓库）", "The last 12 months (the service's warehouse)"),
     "version_n": ("版本 {n}", "version {n}"),
     "viewing_version": ("正在查看历史版本 {n}（当前为版本 {current}）。",
                         "You are viewing version {n} (the current one is {current})."),

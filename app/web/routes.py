@@ -28,6 +28,7 @@ from app.deps import Reader, RepoDep
 from app.web import pages
 from app.web.freshness import WebState
 from app.web.i18n import COOKIE, Lang, choose_language, normalize, translator
+from app.web.preview import recent_values
 from app.web.view_models import STAGES, CatalogView
 from catalog.store.repository import Repository
 
@@ -129,7 +130,9 @@ def metric_page(request: Request, namespace: str, name: str, repo: RepoDep, _rea
     found = pages.metric_page(repo, view, key, v, dialect, lang, translator(lang))
     if isinstance(found, str):
         return _render(request, "not_found.html", "metric", status=404, message=found)
-    return _render(request, "metric.html", "metric", **found)
+    current = v is None or v == found["m"].current_version
+    preview = recent_values(request.app.state.warehouse, view.catalog, found["m"].key) if current else None
+    return _render(request, "metric.html", "metric", preview=preview, **found)
 
 
 @router.get("/conflicts", response_class=HTMLResponse)

@@ -1,0 +1,78 @@
+"""The last values of a metric, from the service's warehouse, for the metric page.
+
+Operators read a definition better next to the numbers it gives. The metric alone by month (the newest
+twelve months) is compiled for DuckDB and run on the read-only warehouse. Results are kept per metric for the
+current catalog object — a publish makes a new one — so the query runs at most once per metric and publish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any
+
+from app.warehouse import Warehouse, WarehouseError
+from catalog.compile import CompileError, compile_query
+from catalog.model import Catalog
+from catalog.query import MetricQuery
+
+MONTHS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    columns: tuple[str, ...]
+    rows: list[list[str]]
+    """Cells as display text: thousands separators, at most 4 decimals, — for NULL."""
+
+
+class _Cache:
+    """Previews of the one current catalog; a new catalog object (after a publish) starts a new cache."""
+
+    def __init__(self) -> None:
+        self.lock = Lock()
+        self.catalog: Catalog | None = None
+        self.previews: dict[str, Preview | None] = {}
+
+    def of(self, catalog: Catalog) -> dict[str, Preview | None]:
+        if self.catalog is not catalog:
+            self.catalog, self.previews = catalog, {}
+        return self.previews
+
+
+_cache = _Cache()
+
+
+def recent_values(warehouse: Warehouse | None, catalog: Catalog, key: str) -> Preview | None:
+    """The metric by month, newest first; None without a warehouse or when it cannot be shown by month."""
+    if warehouse is None:
+        return None
+    with _cache.lock:
+        known = _cache.of(catalog)
+        if key in known:
+            return known[key]
+    found = _query(warehouse, catalog, key)
+    with _cache.lock:
+        _cache.of(catalog)[key] = found
+    return found
+
+
+def _query(warehouse: Warehouse, catalog: Catalog, key: str) -> Preview | None:
+    query = MetricQuery(metrics=[key], grain="month", order_by=["-metric_time"], limit=MONTHS,
+                        dialect="duckdb")
+    try:
+        result = warehouse.run(compile_query(query, catalog).sql, max_rows=MONTHS)
+    except (CompileError, WarehouseError):
+        return None  # e.g. a metric with no time column, or a warehouse without its table
+    return Preview(result.columns, [[_display(v) for v in row] for row in result.rows])
+
+
+def _display(value: Any) -> str:
+    """`1234567.5` → `1,234,567.5`; `0.123456` → `0.1235`; None → `—`."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return f"{int(value):,}"
