@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from catalog.compile.result import fail
+from catalog.compile.trees import clone
 from catalog.model import Metric
 from catalog.query import METRIC_TIME
 
@@ -87,14 +89,14 @@ def same_key(left: exp.Expr, right: exp.Expr) -> exp.Expr:
 
     Spelled with OR rather than `IS NOT DISTINCT FROM`, which MySQL and Hive lack.
     """
-    both_null = exp.and_(exp.Is(this=left.copy(), expression=exp.Null()),
-                         exp.Is(this=right.copy(), expression=exp.Null()), copy=False)
+    both_null = exp.and_(exp.Is(this=clone(left), expression=exp.Null()),
+                         exp.Is(this=clone(right), expression=exp.Null()), copy=False)
     return exp.paren(exp.or_(exp.EQ(this=left, expression=right), both_null, copy=False), copy=False)
 
 
 def group_by(query: exp.Select, keys: Sequence[exp.Expr]) -> exp.Select:
     if keys:
-        query.set("group", exp.Group(expressions=[k.copy() for k in keys]))
+        query.set("group", exp.Group(expressions=[clone(k) for k in keys]))
     return query
 
 
@@ -103,10 +105,16 @@ def register(planner: Planner, label: str, types: Sequence[str], build: BlockBui
     block = planner.blocks.get(label)
     if block is None:
         start = sum(len(b.columns) for b in planner.blocks.values())
-        columns = tuple(BlockColumn(f"_b{start + i}", f"{label}#{i}", exp.DataType.build(t))
+        columns = tuple(BlockColumn(f"_b{start + i}", f"{label}#{i}", _data_type(t))
                         for i, t in enumerate(types))
         block = planner.blocks[label] = Block(label, columns, build)
     return [column(c.column) for c in block.columns]
+
+
+@lru_cache(maxsize=64)
+def _data_type(name: str) -> exp.DataType:
+    # `DataType.build` parses its text on every call. Shared safely: `pad_type` copies it into the tree.
+    return exp.DataType.build(name)
 
 
 def use(planner: Planner, key: str) -> Metric:

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from catalog.compile.blocks import alias, column, group_by, subquery
 from catalog.compile.rowsets import RowSet, row_set
+from catalog.compile.trees import all_of, clone
 from catalog.query import METRIC_TIME
 
 if TYPE_CHECKING:
@@ -30,8 +31,11 @@ def first_events(shape: Slice, leaf: Leaf, entity: str, role: str, name: str = "
     rows = row_set(shape, leaf, sliced=True, time_range="full")
     who = rows.entity(entity, role)
     query = rows.select(alias(who, "_entity"), *(alias(e, n) for n, e in rows.dimensions),
-                        alias(exp.Min(this=rows.time.copy()), name))
-    query.where(exp.Not(this=exp.Is(this=who.copy(), expression=exp.Null())), copy=False)
+                        alias(exp.Min(this=clone(rows.time)), name))
+    present = exp.Not(this=exp.Is(this=rows.entity(entity, role), expression=exp.Null()))
+    # What `query.where(present)` does (AND onto the metric's own conditions), without the builder's cost.
+    existing = query.args.get("where")
+    query.set("where", exp.Where(this=all_of(existing.this, present) if existing is not None else present))
     return group_by(query, [who, *(e for _, e in rows.dimensions)]), rows
 
 
@@ -51,8 +55,8 @@ def cohort_counts(shape: Slice, cohort: exp.Select, cohort_rows: RowSet, follow:
     projection: list[exp.Expr] = []
     if shape.grain is not None:
         bucket = cohort_rows.bucket(shape, column("_time", "f"))
-        keys.append(bucket)
-        projection.append(alias(bucket.copy(), METRIC_TIME))
+        keys.append(bucket)  # `group_by` copies the keys: the projection may take the original
+        projection.append(alias(bucket, METRIC_TIME))
     for name, _ in shape.dimensions:
         keys.append(column(name, "f"))
         projection.append(alias(column(name, "f"), name))

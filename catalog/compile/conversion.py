@@ -25,6 +25,7 @@ from catalog.compile.blocks import column
 from catalog.compile.datemath import shift
 from catalog.compile.ratio import safe_divide
 from catalog.compile.rowsets import leaf_of
+from catalog.compile.trees import all_of
 from catalog.model import Conversion, Metric
 
 if TYPE_CHECKING:
@@ -44,13 +45,12 @@ def compile_conversion(planner: Planner, metric: Metric, label: str) -> exp.Expr
         blocks.require_dialect(shape, "conversion", label, UNSUPPORTED)
         cohort, cohort_rows = cohorts.first_events(shape, base, spec.entity, "base metric")
         follow, _ = cohorts.events(shape, converting, spec.entity, "conversion metric")
-        started = column("_time", "f")
-        on = exp.and_(
+        # Fresh `f._time` columns: building one is several times cheaper than copying one.
+        on = all_of(
             exp.EQ(this=column("_entity", "a"), expression=column("_entity", "f")),
-            exp.GTE(this=column("_time", "a"), expression=started.copy()),
-            exp.LT(this=column("_time", "a"),
-                   expression=shift(started.copy(), cohort_rows.time_type, spec.window, shape.quirks.name)),
-            copy=False)
+            exp.GTE(this=column("_time", "a"), expression=column("_time", "f")),
+            exp.LT(this=column("_time", "a"), expression=shift(column("_time", "f"), cohort_rows.time_type,
+                                                               spec.window, shape.quirks.name)))
         return cohorts.cohort_counts(shape, cohort, cohort_rows, follow, on, (names[0], names[1]))
 
     entities, converted = blocks.register(planner, label, ["BIGINT", "BIGINT"], build)

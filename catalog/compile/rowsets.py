@@ -21,7 +21,7 @@ from sqlglot import exp
 from catalog.compile import atomic, plan
 from catalog.compile.filters import bind
 from catalog.compile.result import fail
-from catalog.compile.trees import qualified
+from catalog.compile.trees import all_of, clone, qualified
 from catalog.model import Atomic, Catalog, Metric
 from catalog.query import METRIC_TIME
 
@@ -45,9 +45,12 @@ class RowSet:
     leaf: Leaf
 
     def select(self, *columns: exp.Expr) -> exp.Select:
-        query = self.base.copy()
-        query.set("expressions", list(columns))
-        return query
+        """`base` with `columns` as its projection. A row set is used once, like its `time` and `dimensions`
+        (callers place those in their query as they are): `base` itself is returned, not a copy, which was a
+        large part of a conversion compile."""
+        assert not self.base.expressions, "a row set is selected from once"
+        self.base.set("expressions", list(columns))
+        return self.base
 
     def entity(self, name: str, role: str) -> exp.Expr:
         """The column of entity `name` on this metric's source (the resolver checked it is there)."""
@@ -60,7 +63,7 @@ class RowSet:
     def bucket(self, shape: Slice, value: exp.Expr | None = None) -> exp.Expr:
         """`value` (default: the time column) truncated to the query's grain."""
         assert shape.grain is not None
-        return shape.quirks.truncate((value or self.time).copy(), self.time_type, shape.grain)
+        return shape.quirks.truncate(clone(value or self.time), self.time_type, shape.grain)
 
 
 def leaf_of(catalog: Catalog, metric: Metric, label: str, origin: str) -> Leaf:
@@ -87,17 +90,17 @@ def row_set(shape: Slice, leaf: Leaf, *, sliced: bool, time_range: TimeScope) ->
         dimensions = tuple((name, qualified(d.expr, joins.alias_for(d))) for name, d in shape.dimensions)
         if shape.filters:
             bound = {key: qualified(d.expr, joins.alias_for(d)) for key, d in shape.filter_dimensions.items()}
-            bound[METRIC_TIME] = shape.quirks.truncate(time.copy(), time_type, shape.grain or "day")
+            bound[METRIC_TIME] = shape.quirks.truncate(clone(time), time_type, shape.grain or "day")
             conditions.extend(exp.paren(bind(f, bound), copy=False) for f in shape.filters)
     limits = shape.time_range
     if limits is not None and time_range != "none":
         if time_range == "full":
             start = atomic.time_bound(limits.start, time_type)
-            conditions.append(exp.GTE(this=time.copy(), expression=start))
-        conditions.append(exp.LT(this=time.copy(), expression=atomic.time_bound(limits.end, time_type)))
+            conditions.append(exp.GTE(this=clone(time), expression=start))
+        conditions.append(exp.LT(this=clone(time), expression=atomic.time_bound(limits.end, time_type)))
     query = exp.Select(expressions=[], from_=exp.From(this=atomic.table(leaf.source.table, atomic.BASE)))
     if joins.joins:
         query.set("joins", joins.joins)
     if conditions:
-        query.set("where", exp.Where(this=exp.and_(*conditions, copy=False)))
+        query.set("where", exp.Where(this=all_of(*conditions)))
     return RowSet(query, time, time_type, dimensions, leaf)

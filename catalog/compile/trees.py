@@ -52,6 +52,20 @@ def clone(node: exp.Expr) -> exp.Expr:
     return node.__class__(**args)
 
 
+def all_of(*conditions: exp.Expr) -> exp.Expr:
+    """`exp.and_(*conditions, copy=False)` built directly, about twice as fast: the builder re-checks every
+    operand as parseable text. Connectors (AND/OR) are parenthesized exactly as `exp.and_` does."""
+    first, *rest = conditions
+    result = _wrapped(first) if rest else first
+    for condition in rest:
+        result = exp.And(this=result, expression=_wrapped(condition))
+    return result
+
+
+def _wrapped(condition: exp.Expr) -> exp.Expr:
+    return exp.Paren(this=condition) if isinstance(condition, exp.Connector) else condition
+
+
 def named(value: exp.Expr, name: str) -> exp.Alias:
     """`value AS "name"` (built directly: `exp.alias_` is several times slower)."""
     return exp.Alias(this=value, alias=exp.Identifier(this=name, quoted=True))
