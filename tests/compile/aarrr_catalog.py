@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from engines.aarrr.engines import fixture_catalog
+from engines.aarrr.dataset import fixture_catalog
 
 aarrr_catalog = cache(fixture_catalog)

@@ -18,10 +18,10 @@ from catalog.demo_data import Table, generate
 from catalog.lint import lint_paths
 
 from .aarrr.cases import CASES, Case
-from .aarrr.dataset import TABLES
-from .aarrr.engines import ENGINES, STARTERS, Engine, fixture_catalog
+from .aarrr.dataset import TABLES, fixture_catalog
 from .aarrr.references import REFERENCES
 from .compare import assert_same_rows, normalise
+from .loading import ENGINES, STARTERS, Engine
 
 pytestmark = pytest.mark.engines
 DEMO_TABLES = ("dw.dim_users", "dw.fact_orders", "dw.fact_lessons", "dw.fact_app_events", "dw.fact_leads")

@@ -7,8 +7,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from catalog.demo_data import Table
+from catalog.lint import lint_paths
+from catalog.model import Catalog
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "aarrr"
+
+
+def fixture_catalog() -> Catalog:
+    """The AARRR fixture catalog (tests/fixtures/aarrr), over the tables below."""
+    result = lint_paths([FIXTURE])
+    assert result.ok, [str(i) for i in result.errors]
+    return result.catalog
 
 
 def ts(text: str) -> datetime:

@@ -2,8 +2,11 @@
 
 PostgreSQL and MariaDB must be running (127.0.0.1:5432 user postgres, 127.0.0.1:3306 root, database `test`):
 a missing server fails the tests, never skips them. Each load goes into a schema (an attached database on
-SQLite, a database on MariaDB) named `caliber_aarrr_<random>`, dropped at the end, so parallel runs do not
+SQLite, a database on MariaDB) named `caliber_t_<random>`, dropped at the end, so parallel runs do not
 collide; the catalog's source tables are re-pointed at it.
+
+    with STARTERS["postgres"](tables, catalog) as engine:
+        engine.execute(compile_query(query, engine.catalog).sql)
 """
 
 from __future__ import annotations
@@ -13,16 +16,13 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from catalog.demo_data import Table, create_table_sql, engine_rows
-from catalog.lint import lint_paths
 from catalog.model import Catalog
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "aarrr"
 ENGINES = ("duckdb", "sqlite", "postgres", "mysql")
 
 
@@ -30,15 +30,10 @@ ENGINES = ("duckdb", "sqlite", "postgres", "mysql")
 class Engine:
     name: str
     """The sqlglot dialect the compiler targets."""
+    schema: str
+    """Where the tables were loaded (the catalog's sources point there)."""
     catalog: Catalog
     execute: Callable[[str], list[tuple[Any, ...]]]
-
-
-def fixture_catalog() -> Catalog:
-    """The AARRR fixture catalog (tests/fixtures/aarrr), tables in schema `aarrr`."""
-    result = lint_paths([FIXTURE])
-    assert result.ok, [str(i) for i in result.errors]
-    return result.catalog
 
 
 def _short(name: str) -> str:
@@ -61,7 +56,7 @@ def _load(cursor: Any, tables: Mapping[str, Table], schema: str, engine: str, ma
 
 
 def _schema() -> str:
-    return f"caliber_aarrr_{secrets.token_hex(4)}"
+    return f"caliber_t_{secrets.token_hex(4)}"
 
 
 @contextmanager
@@ -71,7 +66,7 @@ def _duckdb(tables: Mapping[str, Table], catalog: Catalog) -> Iterator[Engine]:
     con, schema = duckdb.connect(":memory:"), _schema()
     con.execute(f"CREATE SCHEMA {schema}")
     _load(con, tables, schema, "duckdb", "?")
-    yield Engine("duckdb", _repoint(catalog, schema), lambda sql: con.execute(sql).fetchall())
+    yield Engine("duckdb", schema, _repoint(catalog, schema), lambda sql: con.execute(sql).fetchall())
     con.close()
 
 
@@ -80,7 +75,7 @@ def _sqlite(tables: Mapping[str, Table], catalog: Catalog) -> Iterator[Engine]:
     con, schema = sqlite3.connect(":memory:"), _schema()
     con.execute(f"ATTACH DATABASE ':memory:' AS {schema}")
     _load(con.cursor(), tables, schema, "sqlite", "?")
-    yield Engine("sqlite", _repoint(catalog, schema), lambda sql: con.execute(sql).fetchall())
+    yield Engine("sqlite", schema, _repoint(catalog, schema), lambda sql: con.execute(sql).fetchall())
     con.close()
 
 
@@ -103,7 +98,7 @@ def _postgres(tables: Mapping[str, Table], catalog: Catalog) -> Iterator[Engine]
                 cur.execute(sql)
                 return cur.fetchall()
 
-        yield Engine("postgres", _repoint(catalog, schema), run)
+        yield Engine("postgres", schema, _repoint(catalog, schema), run)
     finally:
         con.execute(f"DROP SCHEMA {schema} CASCADE")
         con.close()
@@ -130,7 +125,7 @@ def _mariadb(tables: Mapping[str, Table], catalog: Catalog) -> Iterator[Engine]:
                 cur.execute(sql)
                 return list(cur.fetchall())
 
-        yield Engine("mysql", _repoint(catalog, schema), run)
+        yield Engine("mysql", schema, _repoint(catalog, schema), run)
     finally:
         with con.cursor() as cur:
             cur.execute(f"DROP DATABASE {schema}")
