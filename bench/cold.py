@@ -4,7 +4,7 @@ Timed as a whole process with `hyperfine` when it is installed (warm-up run firs
 .pyc files are warm, as they are on a developer machine), else with a subprocess loop; the median of
 `runs` runs. Peak memory comes from one more run that reports its own `ru_maxrss`.
 
-    >>> [c.name for c in commands()][2:4]
+    >>> [c.name for c in commands()][3:5]
     ['Caliber (metric_defs/)', 'Caliber (bench model)']
 """
 
@@ -57,7 +57,11 @@ def commands(tools: tuple[str, ...] = ("caliber", "metricflow", "sidemantic")) -
              "print('{\"peak_rss_kb\": %d}' % peak_rss_kb())"
     out = [Command("baseline: python3 -c pass", [sys.executable, "-c", report]),
            Command("baseline: python3 -c 'import sqlglot'",
-                   [sys.executable, "-c", "import sqlglot; " + report])]
+                   [sys.executable, "-c", "import sqlglot; " + report]),
+           # The floor under any compiler that renders through sqlglot: import it and render one SELECT.
+           Command("floor: import sqlglot, render SELECT 1 for DuckDB",
+                   [sys.executable, "-c", "import sqlglot; sqlglot.transpile('SELECT 1', write='duckdb'); "
+                    + report])]
     for name in tools:
         tool = TOOLS[name]
         once = ["--once", json.dumps(SPECS[name])]

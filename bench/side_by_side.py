@@ -24,6 +24,7 @@ import duckdb
 from ruamel.yaml import YAML
 
 from bench.drivers import MODEL, Driver, DriverError
+from bench.floors import render_time
 from bench.rows import Comparison, fetch, same_rows
 from bench.stats import Summary, fmt_ms, fmt_us, summarize
 
@@ -86,6 +87,8 @@ class QueryResult:
     query: Query
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     """Keyed by "caliber", "caliber_cached", "metricflow", "sidemantic"."""
+    floors: dict[str, Summary] = field(default_factory=dict)
+    """Where a peer beat Caliber: sqlglot's time to render that peer's SQL and Caliber's, from ready trees."""
 
     def ratio(self, peer: str) -> float | None:
         """Peer's warm median over Caliber's uncached median; None unless both gave the right rows."""
@@ -133,6 +136,7 @@ def run(con: duckdb.DuckDBPyConnection, drivers: Mapping[str, Driver], queries: 
             result.outcomes["caliber_cached"] = Outcome(cached.sql, check=cached.check)
             timed.append(("caliber_cached", drivers["caliber"], "cached"))
         _sample(query.id, timed, result.outcomes, budget)
+        measure_floors(result)
         results.append(result)
         if progress is not None:
             progress(result)
@@ -166,6 +170,14 @@ def _sample(query_id: str, timed: list[tuple[str, Driver, str]], outcomes: dict[
                 spent[key] = budget.max_s
                 continue
             spent[key] += time.perf_counter() - start
+
+
+def measure_floors(result: QueryResult) -> None:
+    faster = [peer for peer in PEERS if (r := result.ratio(peer)) is not None and r <= 1]
+    for tool in [*faster, "caliber"] if faster else []:
+        sql = result.outcomes[tool].sql
+        assert sql is not None
+        result.floors[tool] = render_time(sql)
 
 
 def _done(samples: list[int], spent: float, budget: Budget) -> bool:
@@ -246,6 +258,21 @@ def markdown(results: Sequence[QueryResult], versions: Mapping[str, str]) -> str
             cause = f" Cause: {query.why[tool]}." if tool in query.why else ""
             first = seen.splitlines()[0][:300] if seen else ""
             lines.append(f"- {query.id} · {tool}: {o.status()} — {first}.{cause}")
+    floors = [res for res in results if res.floors]
+    if floors:
+        lines += ["", "Where a peer is faster: sqlglot's own time to render SQL text from a ready syntax "
+                  "tree (`bench/floors.py`), the floor under any compiler that renders through sqlglot:"]
+        for res in floors:
+            ours = res.floors["caliber"]
+            for peer, floor in res.floors.items():
+                if peer == "caliber":
+                    continue
+                theirs, whole = res.outcomes[peer].summary, res.outcomes["caliber"].summary
+                assert theirs is not None and whole is not None
+                lines.append(f"- {res.query.id} · {peer} compiles it in {fmt_ms(theirs.median_ns)}; "
+                             f"rendering {peer}'s own SQL with sqlglot takes {fmt_ms(floor.median_ns)}, and "
+                             f"Caliber's {fmt_ms(ours.median_ns)} of Caliber's uncached "
+                             f"{fmt_ms(whole.median_ns)}.")
     return "\n".join(lines)
 
 

@@ -112,6 +112,11 @@ class MetricQuery(_Model):
         names = (d for d in self.dimensions if d != METRIC_TIME and _grain_of(d) is None)
         return list(dict.fromkeys(names))
 
+    @property
+    def pinned(self) -> bool:
+        """Whether any metric is pinned to a stored version (`gmv@3`)."""
+        return any(_PINNED.match(text) for text in self.metrics)
+
     def metric_refs(self) -> list[tuple[str, int | None]]:
         """Each requested metric as `(name, pinned version or None)`: `gmv@3` → `("gmv", 3)`."""
         refs: list[tuple[str, int | None]] = []

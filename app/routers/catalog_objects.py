@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.deps import CatalogDep, Reader
+from app.deps import Read
 from catalog.model import Dimension, Source
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
@@ -64,17 +64,17 @@ class SourcePublic(BaseModel):
 
 
 @router.get("/dimensions", response_model=list[DimensionPublic])
-def list_dimensions(catalog: CatalogDep, _who: Reader, namespace: NamespaceQuery = None,
+def list_dimensions(read: Read, namespace: NamespaceQuery = None,
                     source: Annotated[str | None, Query(max_length=200, description="Only dimensions of this "
                                                         "source (qualified key).")] = None,
                     ) -> list[DimensionPublic]:
     """Every dimension of the current catalog, sorted by key."""
-    return [DimensionPublic.of(d) for key, d in sorted(catalog.dimensions.items())
+    return [DimensionPublic.of(d) for key, d in sorted(read.catalog.dimensions.items())
             if (namespace is None or d.namespace == namespace) and (source is None or d.source == source)]
 
 
 @router.get("/sources", response_model=list[SourcePublic])
-def list_sources(catalog: CatalogDep, _who: Reader, namespace: NamespaceQuery = None) -> list[SourcePublic]:
+def list_sources(read: Read, namespace: NamespaceQuery = None) -> list[SourcePublic]:
     """Every source (warehouse table) of the current catalog, sorted by key."""
-    return [SourcePublic.of(s) for key, s in sorted(catalog.sources.items())
+    return [SourcePublic.of(s) for key, s in sorted(read.catalog.sources.items())
             if namespace is None or s.namespace == namespace]

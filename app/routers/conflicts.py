@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.deps import CatalogDep, Reader
+from app.deps import Read
 from app.problems import problem_responses
 from catalog.compare.conflicts import KINDS, Finding, find_conflicts
 from catalog.compare.report import summary
@@ -70,13 +70,13 @@ class ConflictReport(BaseModel):
 
 
 @router.get("", response_model=ConflictReport, responses=problem_responses(401))
-def conflicts(catalog: CatalogDep, _who: Reader,
+def conflicts(read: Read,
               metric: Annotated[str | None, Query(max_length=200, examples=["finance.gmv"],
                                                   description="Only findings naming this key.")] = None,
               kind: Annotated[Kind | None, Query(description="Only findings of this kind.")] = None,
               ) -> ConflictReport:
     """Every conflict, duplicate and override problem of the current catalog, each explained."""
-    found = find_conflicts(catalog)
+    found = find_conflicts(read.catalog)
     shown = [f for f in found if (metric is None or metric in (f.left, f.right))
              and (kind is None or f.kind == kind)]
     return ConflictReport(findings=[FindingPublic.of(f) for f in shown], summary=summary(found))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.deps import CurrentDep, Reader, RepoDep, Writer
+from app.deps import CurrentDep, Read, Reader, RepoDep, Writer
 from app.problems import ApiProblem, not_found, problem_responses
 from app.routers.catalog_objects import LabelPublic
 from app.views import allowed_dimensions, conflicts_of
@@ -145,8 +145,9 @@ def list_metrics(
 
 
 @router.get("/{key}", response_model=MetricDetail, responses=problem_responses(401, 404))
-def get_metric(key: KeyPath, repo: RepoDep, current: CurrentDep, _who: Reader) -> MetricDetail:
+def get_metric(key: KeyPath, read: Read) -> MetricDetail:
     """The current definition with its allowed dimensions, default SQL, warnings and conflicts."""
+    repo, current = read.repo, read.current
     metric = _metric(current, key)
     record = repo.get_metric(metric.key)
     if record is None:
@@ -173,15 +174,15 @@ def get_metric(key: KeyPath, repo: RepoDep, current: CurrentDep, _who: Reader) -
 
 
 @router.get("/{key}/versions", response_model=list[VersionPublic], responses=problem_responses(401, 404))
-def list_versions(key: KeyPath, repo: RepoDep, current: CurrentDep, _who: Reader) -> list[VersionPublic]:
+def list_versions(key: KeyPath, read: Read) -> list[VersionPublic]:
     """Every version, oldest first."""
-    return [VersionPublic.of(v) for v in repo.versions(_metric(current, key).key)]
+    return [VersionPublic.of(v) for v in read.repo.versions(_metric(read.current, key).key)]
 
 
 @router.get("/{key}/versions/{number}", response_model=VersionDetail, responses=problem_responses(401, 404))
-def get_version(key: KeyPath, number: VersionNumber, repo: RepoDep, current: CurrentDep, _who: Reader,
-                ) -> VersionDetail:
+def get_version(key: KeyPath, number: VersionNumber, read: Read) -> VersionDetail:
     """One version with its definition as published."""
+    repo, current = read.repo, read.current
     metric = _metric(current, key)
     record = repo.version(metric.key, number)
     if record is None:
@@ -192,12 +193,13 @@ def get_version(key: KeyPath, number: VersionNumber, repo: RepoDep, current: Cur
 
 @router.get("/{key}/diff", response_model=DiffPublic, responses=problem_responses(401, 404))
 def diff_versions(
-    key: KeyPath, repo: RepoDep, current: CurrentDep, _who: Reader,
+    key: KeyPath, read: Read,
     from_version: Annotated[int, Query(alias="from", ge=1, le=1_000_000_000, examples=[1])],
     to_version: Annotated[int, Query(alias="to", ge=1, le=1_000_000_000, examples=[2])],
     dialect: Annotated[str, Query(min_length=1, max_length=40, examples=["duckdb"])] = "duckdb",
 ) -> DiffPublic:
     """Field-by-field changes, whether the caliber changed, and the SQL of both versions (compiled pinned)."""
+    repo, current = read.repo, read.current
     metric = _metric(current, key)
     found = repo.diff(metric.key, from_version, to_version)
     if found is None:

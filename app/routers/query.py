@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
-from app.deps import CatalogDep, Reader, RepoDep
+from app.deps import Read
 from app.problems import ApiProblem, problem_responses
 from app.warehouse import MAX_ROWS, Warehouse, WarehouseError
 from catalog.compile import compile_query
@@ -45,10 +45,10 @@ def _warehouse(request: Request) -> Warehouse:
 @router.post("", response_model=QueryResult, responses=problem_responses(400, 401, 404, 413))
 def run_query(query: Annotated[MetricQuery, Body(openapi_examples={"monthly": {
                   "summary": "Two metrics by month over a half year", "value": _EXAMPLE}})],
-              request: Request, repo: RepoDep, catalog: CatalogDep, _who: Reader) -> QueryResult:
+              request: Request, read: Read) -> QueryResult:
     """Compile the query for DuckDB (whatever `dialect` says) and return its rows from the warehouse."""
     warehouse = _warehouse(request)
-    compiled = compile_query(query.model_copy(update={"dialect": "duckdb"}), catalog, pins=repo.pin)
+    compiled = compile_query(query.model_copy(update={"dialect": "duckdb"}), read.catalog, pins=read.repo.pin)
     try:
         result = warehouse.run(compiled.sql)
     except WarehouseError as err:

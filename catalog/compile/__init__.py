@@ -51,8 +51,7 @@ def compile_query(query: MetricQuery | Mapping[str, Any], catalog: Catalog, pins
     indents the SQL over several lines.
     """
     query = _validated(query)
-    pinned = any(version is not None for _, version in query.metric_refs())
-    if not cache or pinned:
+    if not cache or query.pinned:
         return _compile(query, catalog, pins, pretty)
     key = (id(catalog), pretty, query.model_dump_json())
     with _cache_lock:

@@ -11,7 +11,16 @@ import pytest
 from bench.results import merge
 from bench.rows import Comparison, fetch, same_rows
 from bench.scale import catalog_texts, wide_texts
-from bench.side_by_side import Outcome, Query, QueryResult, check, headline, load_queries
+from bench.side_by_side import (
+    Outcome,
+    Query,
+    QueryResult,
+    check,
+    headline,
+    load_queries,
+    markdown,
+    measure_floors,
+)
 from bench.stats import summarize
 from bench.warehouse import build, open_warehouse
 from catalog.compile import compile_query
@@ -101,3 +110,16 @@ def test_a_fast_wrong_answer_gets_no_ratio():
     assert result.ratio("sidemantic") is None
     top = headline([result])
     assert (top.compared_sidemantic, top.wrong["sidemantic"]) == (0, [QUERIES[0].id])
+
+
+def test_a_faster_peer_gets_the_sqlglot_floor_of_both_tools_sql():
+    right = Comparison(True)
+    result = QueryResult(QUERIES[0], {
+        "caliber": Outcome("SELECT a, SUM(b) AS s FROM t GROUP BY a", check=right, samples=[2_000_000] * 3),
+        "sidemantic": Outcome("SELECT a FROM t", check=right, samples=[1_000_000] * 3),
+        "metricflow": Outcome("SELECT a FROM t", check=right, samples=[9_000_000] * 3),
+    })
+    measure_floors(result)
+    assert set(result.floors) == {"sidemantic", "caliber"}
+    assert all(floor.median_ns > 0 for floor in result.floors.values())
+    assert f"- {QUERIES[0].id} · sidemantic compiles it in 1.00 ms; rendering" in markdown([result], {})

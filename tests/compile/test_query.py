@@ -32,6 +32,11 @@ def test_pinned_names_split_into_name_and_version() -> None:
     assert query.metric_refs() == [("gmv", None), ("finance.gmv", 3), ("odd@name", None)]
 
 
+def test_a_query_is_pinned_when_any_metric_names_a_version() -> None:
+    assert MetricQuery(metrics=["gmv", "finance.gmv@3"]).pinned
+    assert not MetricQuery(metrics=["gmv", "odd@name"]).pinned
+
+
 def test_unknown_fields_are_refused() -> None:
     with pytest.raises(ValidationError, match="extra"):
         MetricQuery.model_validate({"metrics": ["gmv"], "sql": "DROP TABLE x"})
