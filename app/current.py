@@ -4,8 +4,8 @@ A request must see every version committed before it arrived, whichever worker p
 revision has to be read after it arrived: a read that was already under way may have missed that commit.
 `RevisionReads` therefore starts one read for all the requests waiting at that moment; a request arriving
 while a read is under way waits for the next one. A lone request pays one primary-key read; under load one
-read answers a whole batch. Nothing is keyed by time: a catalog is reused only for the revision it was
-fetched for.
+read of a database server answers a whole batch. Nothing is keyed by time: a catalog is reused only for the
+revision it was fetched for.
 
     current = CurrentCatalog(repo)
     result = await current.get()    # LintResult of the current versions, revision read after the call
@@ -26,8 +26,9 @@ from catalog.store.repository import Repository
 class RevisionReads:
     """Fresh revisions from the blocking `read`, one read per batch of concurrent callers.
 
-    `in_thread=False` runs the read on the event loop: right for a local SQLite file, where the read takes
-    ~30 us and a hop to a worker thread costs several times that (and waits for the GIL behind the loop).
+    `in_thread=False` reads on the event loop at each call: right for a local SQLite file, where the read
+    takes ~10 us and a hop to a worker thread costs several times that (and waits for the GIL behind the
+    loop). Such a read blocks the loop, so no other request can be waiting for it: there is nothing to share.
     """
 
     def __init__(self, read: Callable[[], str], in_thread: bool = True) -> None:
@@ -38,6 +39,10 @@ class RevisionReads:
 
     async def fresh(self) -> str:
         """A revision read entirely after this call began."""
+        if not self._in_thread:
+            # Read on the loop, now: nothing can wait for it meanwhile, so there is no batch to share, and a
+            # task per read would cost more than the read.
+            return self._read()
         loop = asyncio.get_running_loop()
         if self._reader is None or self._reader.done() or self._reader.get_loop() is not loop:
             # No read under way on this loop (a test client may run each request on a new loop).
@@ -115,3 +120,4 @@ def settle_heap() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+

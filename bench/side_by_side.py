@@ -30,6 +30,7 @@ from bench.stats import Summary, fmt_ms, fmt_us, summarize
 
 QUERIES = MODEL / "queries.yaml"
 PEERS = ("metricflow", "sidemantic")
+NAMES = {"caliber": "Caliber", "metricflow": "MetricFlow", "sidemantic": "Sidemantic"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +270,9 @@ def markdown(results: Sequence[QueryResult], versions: Mapping[str, str]) -> str
                     continue
                 theirs, whole = res.outcomes[peer].summary, res.outcomes["caliber"].summary
                 assert theirs is not None and whole is not None
-                lines.append(f"- {res.query.id} · {peer} compiles it in {fmt_ms(theirs.median_ns)}; "
-                             f"rendering {peer}'s own SQL with sqlglot takes {fmt_ms(floor.median_ns)}, and "
+                name = NAMES[peer]
+                lines.append(f"- {res.query.id} · {name} compiles it in {fmt_ms(theirs.median_ns)}; "
+                             f"rendering {name}'s own SQL with sqlglot takes {fmt_ms(floor.median_ns)}, and "
                              f"Caliber's {fmt_ms(ours.median_ns)} of Caliber's uncached "
                              f"{fmt_ms(whole.median_ns)}.")
     return "\n".join(lines)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.deps import Read
+from app.deps import READ_SECURITY, Read
 from catalog.model import Dimension, Source
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
@@ -63,7 +63,7 @@ class SourcePublic(BaseModel):
                    description=source.description)
 
 
-@router.get("/dimensions", response_model=list[DimensionPublic])
+@router.get("/dimensions", response_model=list[DimensionPublic], openapi_extra=READ_SECURITY)
 def list_dimensions(read: Read, namespace: NamespaceQuery = None,
                     source: Annotated[str | None, Query(max_length=200, description="Only dimensions of this "
                                                         "source (qualified key).")] = None,
@@ -73,7 +73,7 @@ def list_dimensions(read: Read, namespace: NamespaceQuery = None,
             if (namespace is None or d.namespace == namespace) and (source is None or d.source == source)]
 
 
-@router.get("/sources", response_model=list[SourcePublic])
+@router.get("/sources", response_model=list[SourcePublic], openapi_extra=READ_SECURITY)
 def list_sources(read: Read, namespace: NamespaceQuery = None) -> list[SourcePublic]:
     """Every source (warehouse table) of the current catalog, sorted by key."""
     return [SourcePublic.of(s) for key, s in sorted(read.catalog.sources.items())

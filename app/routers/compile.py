@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import Read, ReadContext
+from app.deps import READ_SECURITY, Read, ReadContext
 from app.problems import problem_responses
 from catalog.compile import CompiledQuery, compile_query
 from catalog.model import Grain
@@ -57,14 +57,16 @@ class CompiledPublic(BaseModel):
 _EXAMPLES = {"monthly": {"summary": "Two metrics by channel and month, one pinned", "value": _EXAMPLE_QUERY}}
 
 
-@router.post("", response_model=CompiledPublic, responses=problem_responses(400, 401, 404, 413))
+@router.post("", response_model=CompiledPublic, responses=problem_responses(400, 401, 404, 413),
+             openapi_extra=READ_SECURITY)
 async def compile_post(query: Annotated[MetricQuery, Body(openapi_examples=_EXAMPLES)], read: Read,
                        ) -> CompiledPublic:
     """Compile a metric query to one SELECT."""
     return CompiledPublic.of(await compiled(query, read))
 
 
-@router.get("", response_model=CompiledPublic, responses=problem_responses(401, 404))
+@router.get("", response_model=CompiledPublic, responses=problem_responses(401, 404),
+            openapi_extra=READ_SECURITY)
 async def compile_get(
     read: Read,
     metric: Annotated[list[str], Query(min_length=1, max_length=MAX_METRICS, examples=[["gmv"]],

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.deps import Read
+from app.deps import READ_SECURITY, Read
 from app.problems import problem_responses
 from catalog.compare.conflicts import KINDS, Finding, find_conflicts
 from catalog.compare.report import summary
@@ -69,7 +69,7 @@ class ConflictReport(BaseModel):
                                     examples=[dict.fromkeys(KINDS, 0)])
 
 
-@router.get("", response_model=ConflictReport, responses=problem_responses(401))
+@router.get("", response_model=ConflictReport, responses=problem_responses(401), openapi_extra=READ_SECURITY)
 def conflicts(read: Read,
               metric: Annotated[str | None, Query(max_length=200, examples=["finance.gmv"],
                                                   description="Only findings naming this key.")] = None,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.deps import CurrentDep, Read, Reader, RepoDep, Writer
+from app.deps import READ_SECURITY, CurrentDep, Read, Reader, RepoDep, Writer
 from app.problems import ApiProblem, not_found, problem_responses
 from app.routers.catalog_objects import LabelPublic
 from app.views import allowed_dimensions, conflicts_of
@@ -144,7 +144,8 @@ def list_metrics(
                       limit=limit)
 
 
-@router.get("/{key}", response_model=MetricDetail, responses=problem_responses(401, 404))
+@router.get("/{key}", response_model=MetricDetail, responses=problem_responses(401, 404),
+            openapi_extra=READ_SECURITY)
 def get_metric(key: KeyPath, read: Read) -> MetricDetail:
     """The current definition with its allowed dimensions, default SQL, warnings and conflicts."""
     repo, current = read.repo, read.current
@@ -173,13 +174,15 @@ def get_metric(key: KeyPath, read: Read) -> MetricDetail:
                                    for i in conflicts_of(current, metric)])
 
 
-@router.get("/{key}/versions", response_model=list[VersionPublic], responses=problem_responses(401, 404))
+@router.get("/{key}/versions", response_model=list[VersionPublic], responses=problem_responses(401, 404),
+            openapi_extra=READ_SECURITY)
 def list_versions(key: KeyPath, read: Read) -> list[VersionPublic]:
     """Every version, oldest first."""
     return [VersionPublic.of(v) for v in read.repo.versions(_metric(read.current, key).key)]
 
 
-@router.get("/{key}/versions/{number}", response_model=VersionDetail, responses=problem_responses(401, 404))
+@router.get("/{key}/versions/{number}", response_model=VersionDetail, responses=problem_responses(401, 404),
+            openapi_extra=READ_SECURITY)
 def get_version(key: KeyPath, number: VersionNumber, read: Read) -> VersionDetail:
     """One version with its definition as published."""
     repo, current = read.repo, read.current
@@ -191,7 +194,8 @@ def get_version(key: KeyPath, number: VersionNumber, read: Read) -> VersionDetai
                          definition=dict(record.definition))
 
 
-@router.get("/{key}/diff", response_model=DiffPublic, responses=problem_responses(401, 404))
+@router.get("/{key}/diff", response_model=DiffPublic, responses=problem_responses(401, 404),
+            openapi_extra=READ_SECURITY)
 def diff_versions(
     key: KeyPath, read: Read,
     from_version: Annotated[int, Query(alias="from", ge=1, le=1_000_000_000, examples=[1])],

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
-from app.deps import Read
+from app.deps import READ_SECURITY, Read
 from app.problems import ApiProblem, problem_responses
 from app.warehouse import MAX_ROWS, Warehouse, WarehouseError
 from catalog.compile import compile_query
@@ -42,7 +42,8 @@ def _warehouse(request: Request) -> Warehouse:
     return warehouse
 
 
-@router.post("", response_model=QueryResult, responses=problem_responses(400, 401, 404, 413))
+@router.post("", response_model=QueryResult, responses=problem_responses(400, 401, 404, 413),
+             openapi_extra=READ_SECURITY)
 def run_query(query: Annotated[MetricQuery, Body(openapi_examples={"monthly": {
                   "summary": "Two metrics by month over a half year", "value": _EXAMPLE}})],
               request: Request, read: Read) -> QueryResult:

@@ -18,6 +18,7 @@ def test_an_unknown_token_is_refused_even_where_none_is_needed(client: TestClien
     headers = {"Authorization": "Bearer cal_not-a-real-token"}
     assert client.post("/v1/publish", json={"files": shop_files()}, headers=headers).status_code == 401
     assert client.get("/v1/metrics", headers=headers).status_code == 401
+    assert client.post("/v1/compile", json={"metrics": ["gmv"]}, headers=headers).status_code == 401
 
 
 def test_analyst_publishes_and_deprecates_but_cannot_read_the_audit(client: TestClient) -> None:
@@ -52,3 +53,7 @@ def test_openapi_declares_the_bearer_scheme(client: TestClient) -> None:
         "type": "http", "scheme": "bearer",
         "description": "A token from `caliber token create --role analyst|admin`."}
     assert document["paths"]["/v1/publish"]["post"]["security"] == [{"HTTPBearer": []}]
+    # Read routes take the token without a sub-dependency (app.deps.READ_SECURITY) and say so all the same.
+    for path, method in [("/v1/compile", "post"), ("/v1/compile", "get"), ("/v1/metrics/{key}", "get"),
+                         ("/v1/conflicts", "get"), ("/v1/dimensions", "get")]:
+        assert document["paths"][path][method]["security"] == [{"HTTPBearer": []}], (path, method)

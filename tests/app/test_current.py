@@ -26,16 +26,28 @@ class Counter:
         return self.value
 
 
-@pytest.mark.parametrize("in_thread", [True, False])
-def test_requests_waiting_together_share_one_read(in_thread: bool) -> None:
+def test_requests_waiting_together_share_one_read() -> None:
     counter = Counter()
-    reads = RevisionReads(counter, in_thread=in_thread)
+    reads = RevisionReads(counter, in_thread=True)
 
     async def main() -> list[str]:
         return await asyncio.gather(*(reads.fresh() for _ in range(20)))
 
     assert asyncio.run(main()) == ["r1"] * 20
     assert counter.reads == 1
+
+
+def test_a_read_on_the_loop_happens_at_the_call_and_sees_what_was_committed_before_it() -> None:
+    counter = Counter()
+    reads = RevisionReads(counter, in_thread=False)
+
+    async def main() -> list[str]:
+        first = await reads.fresh()
+        counter.value = "r2"  # a write committed by another worker
+        return [first, await reads.fresh()]
+
+    assert asyncio.run(main()) == ["r1", "r2"]
+    assert counter.reads == 2
 
 
 def test_a_request_arriving_during_a_read_waits_for_the_next_one() -> None:
@@ -71,7 +83,7 @@ def test_a_failed_read_reaches_every_waiter_of_its_batch_and_the_next_batch_read
             raise RuntimeError("database on fire")
         return "r2"
 
-    reads = RevisionReads(read, in_thread=False)
+    reads = RevisionReads(read, in_thread=True)
 
     async def main() -> list[str | BaseException]:
         return list(await asyncio.gather(reads.fresh(), reads.fresh(), return_exceptions=True))
@@ -100,3 +112,4 @@ def test_the_catalog_is_fetched_again_only_when_the_revision_moves(tmp_path: Pat
     repo.deprecate("shop.gmv", "use net_gmv", author="ann")
     after = asyncio.run(current.get())
     assert len(fetched) == 2 and after.catalog.metrics["shop.gmv"].deprecated
+
