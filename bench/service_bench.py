@@ -3,6 +3,7 @@
     python -m bench.service_bench            # 10 s per figure (2 minutes); writes its RESULTS.md section
     python -m bench.service_bench --quick    # 2 s per figure, figures not meaningful
     python -m bench.service_bench --no-write
+    python -m bench.service_bench --distinct-only --checkout /tmp/before   # one row, another build (worktree)
 
 `caliber serve` runs as it would in production (uvicorn, 1 then 2 workers) on a temporary SQLite store seeded
 from `metric_defs/` on its first start. `wrk` drives it (an httpx asyncio loop stands in when wrk is
@@ -66,8 +67,11 @@ class Figure:
 
 
 @contextmanager
-def server(workers: int, tmp: Path) -> Iterator[str]:
-    """A running `caliber serve` on a free loopback port; yields its base URL."""
+def server(workers: int, tmp: Path, checkout: Path = ROOT) -> Iterator[str]:
+    """A running `caliber serve` of `checkout` on a free loopback port; yields its base URL.
+
+    The server runs with `checkout` as its working directory, so that checkout's `catalog` and `app` packages
+    are the ones imported (another commit's `git worktree`, to compare builds on one machine)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -76,7 +80,7 @@ def server(workers: int, tmp: Path) -> Iterator[str]:
     log = (tmp / f"server-{workers}.log").open("wb")
     command = [sys.executable, "-c", "from catalog.cli import main; main()", "serve", "--port", str(port),
                "--workers", str(workers)]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180  # a loaded 2-core machine takes a while to spawn workers
@@ -164,14 +168,14 @@ async def _httpx_load(url: str, method: str, body: Mapping[str, object] | None, 
                   ordered[max(0, int(len(ordered) * 0.99) - 1)], len(ordered) / elapsed, failed)
 
 
-def run(seconds: float) -> list[Figure]:
+def run(seconds: float, checkout: Path = ROOT, only: str | None = None) -> list[Figure]:
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="caliber-service-bench-") as name:
-        for workers in (1, 2):
+        for workers in (1, 2) if only is None else (2,):
             tmp = Path(name) / f"w{workers}"
             tmp.mkdir()
-            with server(workers, tmp) as base:
-                for request in REQUESTS:
+            with server(workers, tmp, checkout) as base:
+                for request in REQUESTS if only is None else (only,):
                     for connections in (8,) if request == DISTINCT else CONNECTIONS[workers]:
                         figure = measure(base, request, workers, connections, seconds, tmp)
                         print(f"{request:28} workers={workers} connections={connections}: p50 "
@@ -237,15 +241,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2 s per figure")
     parser.add_argument("--seconds", type=float, help="duration of each figure (default 10; quick 2)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    parser.add_argument("--checkout", type=Path, default=ROOT,
+                        help="serve this checkout (a `git worktree` of another commit); implies --no-write")
+    parser.add_argument("--distinct-only", action="store_true",
+                        help=f"only the {DISTINCT!r} row on 2 workers (implies --no-write)")
     args = parser.parse_args(argv)
+    partial = args.checkout.resolve() != ROOT or args.distinct_only
     seconds = args.seconds or (2.0 if args.quick else 10.0)
     load = os.getloadavg()[0]
     print(f"{machine()}; load average {load:.2f} at start", flush=True)
     before = previous_rows()
-    figures = run(seconds)
+    figures = run(seconds, args.checkout.resolve(), DISTINCT if args.distinct_only else None)
     if before:
         print("previous figures:\n" + "\n".join(before))
-    if not args.no_write:
+    if not (args.no_write or partial):
         write_sections({SECTION: markdown(figures, seconds, args.quick, load)})
         print(f"wrote the {SECTION!r} section of {RESULTS}")
     return 1 if any(f.failed for f in figures) else 0
