@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app.routers import compile as compile_router
 from tests.app.conftest import bearer, shop_files
 
 
@@ -85,6 +87,24 @@ def test_compile_get_and_post_agree(published: TestClient) -> None:
     by_post = published.post("/v1/compile", json={"metrics": ["paid_orders"], "dimensions": ["city"],
                                                   "dialect": "mysql"})
     assert by_get.json() == by_post.json()
+
+
+def test_usual_queries_compile_on_the_event_loop_large_or_pinned_ones_in_a_thread(
+        published: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    hops: list[str] = []
+    real = compile_router.run_in_threadpool
+
+    async def recorded(function, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        hops.append(query.metrics[0])
+        return await real(function, query, *args, **kwargs)
+
+    monkeypatch.setattr(compile_router, "run_in_threadpool", recorded)
+    long_where = " OR ".join(["city = '北京'"] * 100)
+    assert len(long_where) > compile_router.INLINE["where"]
+    bodies = [{"metrics": ["gmv"]}, {"metrics": ["paid_orders@1"]}, {"metrics": ["gmv"], "where": long_where}]
+    for body in bodies:
+        assert published.post("/v1/compile", json=body).status_code == 200, body
+    assert hops == ["paid_orders@1", "gmv"]
 
 
 def test_compile_get_reports_query_model_errors_as_query_parameters(published: TestClient) -> None:
