@@ -131,5 +131,6 @@ Read = Annotated[ReadContext, Depends(_read_context)]
 
 READ_SECURITY = {"security": [{_bearer.scheme_name: []}]}
 """`openapi_extra` of a route taking `Read`: what FastAPI would write for the bearer sub-dependency."""
+
 Writer = Annotated[TokenRecord, Depends(_require("analyst", "admin"))]
 Admin = Annotated[TokenRecord, Depends(_require("admin"))]
