@@ -28,8 +28,9 @@ from catalog.model import Catalog
 from catalog.store.records import Role, TokenRecord
 from catalog.store.repository import Repository
 
-_bearer = HTTPBearer(auto_error=False,
-                     description="A token from `caliber token create --role analyst|admin`.")
+_bearer = HTTPBearer(
+    auto_error=False, description="A token from `caliber token create --role analyst|admin`."
+)
 
 
 async def get_settings(request: Request) -> Settings:
@@ -75,9 +76,10 @@ CurrentDep = Annotated[LintResult, Depends(get_current)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 
-async def _principal(repo: RepoDep,
-                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-                     ) -> TokenRecord | None:
+async def _principal(
+    repo: RepoDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> TokenRecord | None:
     # Async so an anonymous read costs no thread hop; only a presented token is looked up (in a thread).
     if credentials is None:
         return None
@@ -91,10 +93,18 @@ Principal = Annotated[TokenRecord | None, Depends(_principal)]
 
 
 def _unauthorized(message: str) -> ApiProblem:
-    return ApiProblem(401, "Authentication required",
-                      [issue("H005", message, hint="send Authorization: Bearer <token> "
-                                                   "(create one with `caliber token create`)")],
-                      headers={"WWW-Authenticate": "Bearer"})
+    return ApiProblem(
+        401,
+        "Authentication required",
+        [
+            issue(
+                "H005",
+                message,
+                hint="send Authorization: Bearer <token> (create one with `caliber token create`)",
+            )
+        ],
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 def _require(*roles: Role) -> Callable[[TokenRecord | None], Awaitable[TokenRecord]]:
@@ -102,9 +112,19 @@ def _require(*roles: Role) -> Callable[[TokenRecord | None], Awaitable[TokenReco
         if who is None:
             raise _unauthorized("this operation needs a bearer token")
         if who.role not in roles:
-            raise ApiProblem(403, "Forbidden", [issue("H006", f"a {who.role} token may not do this",
-                                                      hint=f"use a token of role {' or '.join(roles)}")])
+            raise ApiProblem(
+                403,
+                "Forbidden",
+                [
+                    issue(
+                        "H006",
+                        f"a {who.role} token may not do this",
+                        hint=f"use a token of role {' or '.join(roles)}",
+                    )
+                ],
+            )
         return who
+
     return check
 
 

@@ -66,13 +66,25 @@ class BodyLimit:
             await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        found = issue("H003", f"request body is larger than {self.max_bytes:,} bytes", Location("body"),
-                      "split the bundle into several requests")
+        found = issue(
+            "H003",
+            f"request body is larger than {self.max_bytes:,} bytes",
+            Location("body"),
+            "split the bundle into several requests",
+        )
         document = problem(413, "Request body too large", [found], scope.get("path", ""))
         body = document.model_dump_json().encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

@@ -53,8 +53,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             warehouse.close()
         repo.engine.dispose()
 
-    app = FastAPI(title="Caliber", version="1", description=DESCRIPTION, lifespan=lifespan,
-                  openapi_tags=[{"name": name, "description": text} for name, text in TAGS])
+    app = FastAPI(
+        title="Caliber",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[{"name": name, "description": text} for name, text in TAGS],
+    )
     app.state.settings = settings
     app.state.repo = repo
     app.state.warehouse = warehouse

@@ -55,8 +55,9 @@ class Problem(BaseModel):
 class ApiProblem(Exception):
     """Raised by routers and dependencies: an HTTP status and the issues that explain it."""
 
-    def __init__(self, status: int, title: str, issues: Sequence[Issue],
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, title: str, issues: Sequence[Issue], headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(title)
         self.status = status
         self.title = title
@@ -67,8 +68,8 @@ class ApiProblem(Exception):
 def close_names(name: str, candidates: Iterable[str], limit: int = 5) -> list[str]:
     """Candidates spelled like `name`, comparing qualified keys and their bare names.
 
-        >>> close_names("gmvv", ["sales.gmv", "sales.orders", "growth.signups"])
-        ['sales.gmv']
+    >>> close_names("gmvv", ["sales.gmv", "sales.orders", "growth.signups"])
+    ['sales.gmv']
     """
     keys = list(candidates)
     by_bare: dict[str, list[str]] = {}
@@ -92,15 +93,26 @@ def not_found(kind: str, name: str, candidates: Iterable[str]) -> ApiProblem:
 
 def problem(status: int, title: str, issues: Sequence[Issue], instance: str) -> Problem:
     """The problem document; its `type` and `detail` come from the first error among the issues."""
-    errors = [ProblemError(code=i.code, level=i.level.value, message=i.message,
-                           location=_where(i.location), hint=i.hint) for i in issues]
+    errors = [
+        ProblemError(
+            code=i.code, level=i.level.value, message=i.message, location=_where(i.location), hint=i.hint
+        )
+        for i in issues
+    ]
     lead = next((i for i in issues if i.level is Level.ERROR), issues[0] if issues else None)
-    return Problem(type=f"urn:caliber:problem:{lead.code if lead else 'H500'}", title=title, status=status,
-                   detail=lead.message if lead else title, instance=instance, errors=errors)
+    return Problem(
+        type=f"urn:caliber:problem:{lead.code if lead else 'H500'}",
+        title=title,
+        status=status,
+        detail=lead.message if lead else title,
+        instance=instance,
+        errors=errors,
+    )
 
 
-def problem_response(request: Request, status: int, title: str, issues: Sequence[Issue],
-                     headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(
+    request: Request, status: int, title: str, issues: Sequence[Issue], headers: dict[str, str] | None = None
+) -> JSONResponse:
     body = problem(status, title, issues, request.url.path)
     return JSONResponse(body.model_dump(), status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
@@ -121,8 +133,12 @@ async def _compile_error(request: Request, exc: Exception) -> JSONResponse:
     issues = list(exc.issues)
     # An unknown metric is a missing resource; every other compile error is a query the client must fix.
     unknown_metric = any(i.code == "E001" for i in issues)
-    return problem_response(request, 404 if unknown_metric else 422,
-                            "Unknown metric" if unknown_metric else "Query cannot be compiled", issues)
+    return problem_response(
+        request,
+        404 if unknown_metric else 422,
+        "Unknown metric" if unknown_metric else "Query cannot be compiled",
+        issues,
+    )
 
 
 async def _publish_rejected(request: Request, exc: Exception) -> JSONResponse:
@@ -131,9 +147,18 @@ async def _publish_rejected(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _publish_conflict(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(request, 409, "Conflicting publish",
-                            [issue("H007", str(exc) or "another publish changed the catalog meanwhile",
-                                   hint="fetch the current versions and publish again")])
+    return problem_response(
+        request,
+        409,
+        "Conflicting publish",
+        [
+            issue(
+                "H007",
+                str(exc) or "another publish changed the catalog meanwhile",
+                hint="fetch the current versions and publish again",
+            )
+        ],
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -142,11 +167,23 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     if any(e.get("type") == "json_invalid" for e in errors):
         detail = next(e for e in errors if e.get("type") == "json_invalid")
         reason = (detail.get("ctx") or {}).get("error", "invalid JSON")
-        return problem_response(request, 400, "Malformed JSON", [issue(
-            "H002", f"body is not valid JSON: {reason}", Location("body"),
-            "send a JSON document with Content-Type: application/json")])
-    issues = [issue("H001", _message(e), Location(".".join(str(p) for p in e.get("loc", ()))), _hint(e))
-              for e in errors[:50]]
+        return problem_response(
+            request,
+            400,
+            "Malformed JSON",
+            [
+                issue(
+                    "H002",
+                    f"body is not valid JSON: {reason}",
+                    Location("body"),
+                    "send a JSON document with Content-Type: application/json",
+                )
+            ],
+        )
+    issues = [
+        issue("H001", _message(e), Location(".".join(str(p) for p in e.get("loc", ()))), _hint(e))
+        for e in errors[:50]
+    ]
     return problem_response(request, 422, "Invalid request", issues)
 
 
@@ -170,16 +207,29 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else CODES[code][1]
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no route {request.method} {request.url.path}"
-    return problem_response(request, exc.status_code, CODES[code][1].capitalize(),
-                            [issue(code, detail, hint="see /docs for the API")],
-                            dict(exc.headers) if exc.headers else None)
+    return problem_response(
+        request,
+        exc.status_code,
+        CODES[code][1].capitalize(),
+        [issue(code, detail, hint="see /docs for the API")],
+        dict(exc.headers) if exc.headers else None,
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(request, 500, "Internal server error",
-                            [issue("H500", f"unexpected {type(exc).__name__}",
-                                   hint="this is a bug in Caliber; the server log has the trace")])
+    return problem_response(
+        request,
+        500,
+        "Internal server error",
+        [
+            issue(
+                "H500",
+                f"unexpected {type(exc).__name__}",
+                hint="this is a bug in Caliber; the server log has the trace",
+            )
+        ],
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -195,17 +245,24 @@ def install(app: FastAPI) -> None:
 
 
 _STATUS_TEXT = {
-    400: "Malformed JSON", 401: "No token, or an invalid one", 403: "The token's role may not do this",
-    404: "Unknown object (with the close names)", 409: "Concurrent change; retry",
-    413: "Request body too large", 415: "Unsupported media type", 422: "Invalid request",
+    400: "Malformed JSON",
+    401: "No token, or an invalid one",
+    403: "The token's role may not do this",
+    404: "Unknown object (with the close names)",
+    409: "Concurrent change; retry",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
 }
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` documenting problem bodies for `statuses` (422 is always possible)."""
     schema = {"schema": {"$ref": "#/components/schemas/Problem"}}
-    return {status: {"description": _STATUS_TEXT[status], "content": {PROBLEM_JSON: schema}}
-            for status in sorted({*statuses, 422})}
+    return {
+        status: {"description": _STATUS_TEXT[status], "content": {PROBLEM_JSON: schema}}
+        for status in sorted({*statuses, 422})
+    }
 
 
 def _openapi_with_problem(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -221,9 +278,10 @@ def _openapi_with_problem(app: FastAPI) -> Callable[[], dict[str, Any]]:
             # FastAPI documents its own 422 shape, which this service never sends: point it at Problem.
             for operation in (op for path in document.get("paths", {}).values() for op in path.values()):
                 if "422" in operation.get("responses", {}):
-                    operation["responses"]["422"] = {"description": _STATUS_TEXT[422],
-                                                     "content": {PROBLEM_JSON: {"schema": {
-                                                         "$ref": "#/components/schemas/Problem"}}}}
+                    operation["responses"]["422"] = {
+                        "description": _STATUS_TEXT[422],
+                        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    }
             for unused in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(unused, None)
             app.openapi_schema = document

@@ -30,8 +30,11 @@ REVISION = "caliber.revision"
 """Scope key carrying the revision the cache read, so the app answers for that same revision."""
 
 # Reads whose answer depends only on the request and the stored catalog.
-CACHEABLE = (("POST", re.compile(r"/v1/compile")), ("GET", re.compile(r"/v1/compile")),
-             ("GET", re.compile(r"/v1/metrics(/[^/]+(/versions(/[^/]+)?|/diff)?)?")))
+CACHEABLE = (
+    ("POST", re.compile(r"/v1/compile")),
+    ("GET", re.compile(r"/v1/compile")),
+    ("GET", re.compile(r"/v1/metrics(/[^/]+(/versions(/[^/]+)?|/diff)?)?")),
+)
 MAX_ENTRIES = 1024
 MAX_ENTRY_BYTES = 64 * 1024
 """Larger requests or answers are not kept, so a worker's cache stays under 2 x 1024 x 64 KiB = 128 MiB."""
@@ -68,8 +71,13 @@ class ResponseCache:
             # The app reads the store again and answers the failure its own way.
             await self.app(scope, replay, send)
             return
-        key: Key = (scope["method"], scope["path"], scope.get("query_string", b""), _content_type(scope),
-                    body)
+        key: Key = (
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b""),
+            _content_type(scope),
+            body,
+        )
         answer = self._get(revision, key)
         if answer is not None:
             await send(answer.start)

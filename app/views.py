@@ -1,7 +1,7 @@
 """Read-only views over a resolved catalog that the API shows next to a metric.
 
-    >>> allowed_dimensions(catalog, "sales.gmv")       # doctest: +SKIP
-    ['common.channel', 'common.city', 'sales.course_category']
+>>> allowed_dimensions(catalog, "sales.gmv")       # doctest: +SKIP
+['common.channel', 'common.city', 'sales.course_category']
 """
 
 from __future__ import annotations

@@ -55,8 +55,9 @@ class Warehouse:
             raise WarehouseError(str(err).splitlines()[0]) from err
         finally:
             cursor.close()
-        return Rows(columns, [[_json_value(v) for v in row] for row in fetched[:max_rows]],
-                    len(fetched) > max_rows)
+        return Rows(
+            columns, [[_json_value(v) for v in row] for row in fetched[:max_rows]], len(fetched) > max_rows
+        )
 
     def close(self) -> None:
         with self._lock:

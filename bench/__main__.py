@@ -48,8 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     parts = tuple(args.only or PARTS)
     started = time.perf_counter()
-    header = f"{machine()}; load average {os.getloadavg()[0]:.2f} at start; " \
-             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC{'; QUICK run (tiny budgets)' if args.quick else ''}"
+    header = (
+        f"{machine()}; load average {os.getloadavg()[0]:.2f} at start; "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC{'; QUICK run (tiny budgets)' if args.quick else ''}"
+    )
     print(header, flush=True)
     sections: dict[str, str] = {}
     headline: dict[str, Any] = {}
@@ -99,8 +101,9 @@ def _side(args: argparse.Namespace, headline: dict[str, Any]) -> str:
                 except DriverError as err:
                     print(err, file=sys.stderr)
             budget = side_by_side.QUICK if args.quick else side_by_side.FULL
-            results = side_by_side.run(con, drivers, side_by_side.load_queries(), budget,
-                                       progress=_print_query)
+            results = side_by_side.run(
+                con, drivers, side_by_side.load_queries(), budget, progress=_print_query
+            )
             memory = {name: d.peak_rss_kb() for name, d in drivers.items()}
             loads = {name: (d.import_ns, d.load_ns) for name, d in drivers.items()}
         finally:
@@ -109,13 +112,21 @@ def _side(args: argparse.Namespace, headline: dict[str, Any]) -> str:
             con.close()
     versions = {TOOLS[n].label.split(" ")[0]: installed_version(TOOLS[n]) for n in drivers}
     body = side_by_side.markdown(results, versions)
-    body += f"\n\nDemo warehouse: `catalog.demo_data.generate(rows={rows:,}, seed=7)` in DuckDB.\n\n" \
-            "| process | import | load model | peak RSS after the whole run |\n|---|---|---|---|\n"
-    body += "\n".join(f"| {TOOLS[n].label} | {loads[n][0] / 1e6:.0f} ms | {loads[n][1] / 1e6:.0f} ms | "
-                      f"{memory[n] / 1024:.0f} MiB |" for n in drivers)
+    body += (
+        f"\n\nDemo warehouse: `catalog.demo_data.generate(rows={rows:,}, seed=7)` in DuckDB.\n\n"
+        "| process | import | load model | peak RSS after the whole run |\n|---|---|---|---|\n"
+    )
+    body += "\n".join(
+        f"| {TOOLS[n].label} | {loads[n][0] / 1e6:.0f} ms | {loads[n][1] / 1e6:.0f} ms | "
+        f"{memory[n] / 1024:.0f} MiB |"
+        for n in drivers
+    )
     top = side_by_side.headline(results)
-    headline.update(median_ratio_mf=top.median_ratio_mf, min_ratio_mf=top.min_ratio_mf,
-                    cached_us=top.max_cached_median_ns and top.max_cached_median_ns / 1e3)
+    headline.update(
+        median_ratio_mf=top.median_ratio_mf,
+        min_ratio_mf=top.min_ratio_mf,
+        cached_us=top.max_cached_median_ns and top.max_cached_median_ns / 1e3,
+    )
     print(body, flush=True)
     return body
 
@@ -134,8 +145,9 @@ def _scale(args: argparse.Namespace, headline: dict[str, Any]) -> str:
         warehouse = build(Path(tmp) / "wide.duckdb", rows=2_000)
         sizes = (1_000,) if args.quick else (1_000, 10_000, 50_000)
         conflict_sizes = (1_000,) if args.quick else (10_000, 100_000)
-        results = scale.run(sizes, conflict_sizes, str(warehouse),
-                            progress=lambda message: print("  " + message, flush=True))
+        results = scale.run(
+            sizes, conflict_sizes, str(warehouse), progress=lambda message: print("  " + message, flush=True)
+        )
     body = scale.markdown(results)
     headline["lint_s"] = {n: r.get("lint_s") for n, r in results.lint.items()}
     headline["wide_ms"] = results.wide.get("median_s") and results.wide["median_s"] * 1e3

@@ -53,15 +53,23 @@ class ColdResult:
 
 def commands(tools: tuple[str, ...] = ("caliber", "metricflow", "sidemantic")) -> list[Command]:
     """The baselines first: on a shared machine they show how much slower than usual it is right now."""
-    report = f"import sys; sys.path.insert(0, {str(PEERS)!r}); from protocol import peak_rss_kb; " \
-             "print('{\"peak_rss_kb\": %d}' % peak_rss_kb())"
-    out = [Command("baseline: python3 -c pass", [sys.executable, "-c", report]),
-           Command("baseline: python3 -c 'import sqlglot'",
-                   [sys.executable, "-c", "import sqlglot; " + report]),
-           # The floor under any compiler that renders through sqlglot: import it and render one SELECT.
-           Command("floor: import sqlglot, render SELECT 1 for DuckDB",
-                   [sys.executable, "-c", "import sqlglot; sqlglot.transpile('SELECT 1', write='duckdb'); "
-                    + report])]
+    report = (
+        f"import sys; sys.path.insert(0, {str(PEERS)!r}); from protocol import peak_rss_kb; "
+        "print('{\"peak_rss_kb\": %d}' % peak_rss_kb())"
+    )
+    out = [
+        Command("baseline: python3 -c pass", [sys.executable, "-c", report]),
+        Command("baseline: python3 -c 'import sqlglot'", [sys.executable, "-c", "import sqlglot; " + report]),
+        # The floor under any compiler that renders through sqlglot: import it and render one SELECT.
+        Command(
+            "floor: import sqlglot, render SELECT 1 for DuckDB",
+            [
+                sys.executable,
+                "-c",
+                "import sqlglot; sqlglot.transpile('SELECT 1', write='duckdb'); " + report,
+            ],
+        ),
+    ]
     for name in tools:
         tool = TOOLS[name]
         once = ["--once", json.dumps(SPECS[name])]
@@ -82,8 +90,16 @@ def measure(command: Command, runs: int = 10) -> ColdResult:
     """Median wall time of `runs` whole processes, and the peak RSS of one."""
     probe = subprocess.run(command.argv, capture_output=True, text=True, cwd=ROOT)
     if probe.returncode != 0:
-        return ColdResult(command.name, None, None, 0, None, probe.stderr.strip().splitlines()[-1:][0][:300]
-                          if probe.stderr.strip() else f"exit {probe.returncode}")
+        return ColdResult(
+            command.name,
+            None,
+            None,
+            0,
+            None,
+            probe.stderr.strip().splitlines()[-1:][0][:300]
+            if probe.stderr.strip()
+            else f"exit {probe.returncode}",
+        )
     rss = int(json.loads(probe.stdout.strip().splitlines()[-1])["peak_rss_kb"])
     median, cpu = _hyperfine(command, runs) if shutil.which("hyperfine") else _loop(command, runs)
     return ColdResult(command.name, median, cpu, runs, rss)
@@ -91,9 +107,23 @@ def measure(command: Command, runs: int = 10) -> ColdResult:
 
 def _hyperfine(command: Command, runs: int) -> tuple[float, float]:
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run(["hyperfine", "--runs", str(runs), "--warmup", "1", "--style", "none",
-                        "--export-json", out.name, shlex.join(command.argv)],
-                       cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [
+                "hyperfine",
+                "--runs",
+                str(runs),
+                "--warmup",
+                "1",
+                "--style",
+                "none",
+                "--export-json",
+                out.name,
+                shlex.join(command.argv),
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         result = json.loads(Path(out.name).read_text())["results"][0]
     return float(result["median"]) * 1e9, (float(result["user"]) + float(result["system"])) * 1e9
 
@@ -113,10 +143,14 @@ def _loop(command: Command, runs: int) -> tuple[float, float]:
 
 def markdown(results: list[ColdResult]) -> str:
     timer = "hyperfine" if shutil.which("hyperfine") else "a subprocess loop"
-    lines = [f"Whole process (interpreter start, imports, load the model, compile one query of q03's shape, "
-             f"exit), median of the runs shown, timed with {timer}; peak RSS from the process itself. "
-             f"Target for Caliber: ≤ {TARGET_MS} ms.", "",
-             "| process | median wall | CPU (user+sys) | runs | peak RSS |", "|---|---|---|---|---|"]
+    lines = [
+        f"Whole process (interpreter start, imports, load the model, compile one query of q03's shape, "
+        f"exit), median of the runs shown, timed with {timer}; peak RSS from the process itself. "
+        f"Target for Caliber: ≤ {TARGET_MS} ms.",
+        "",
+        "| process | median wall | CPU (user+sys) | runs | peak RSS |",
+        "|---|---|---|---|---|",
+    ]
     for r in results:
         if r.error:
             lines.append(f"| {r.name} | failed: {r.error} | — | — | — |")

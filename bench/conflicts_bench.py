@@ -52,11 +52,23 @@ def generate(count: int, seed: int = 5) -> m.Catalog:
     for i in range(200):
         key = f"common.src{i:03}"
         sources[key] = m.Source(
-            key=key, namespace="common", name=f"src{i:03}", table=f"dw.fact_t{i:03}", time="created_at",
-            columns={"id": "integer", "user_id": "integer", "status": "string", "kind": "string",
-                     "amount": "decimal", "flag": "boolean", "created_at": "timestamp",
-                     "paid_at": "timestamp"},
-            entities=(m.Entity("row", "id", True), m.Entity("user", "user_id")))
+            key=key,
+            namespace="common",
+            name=f"src{i:03}",
+            table=f"dw.fact_t{i:03}",
+            time="created_at",
+            columns={
+                "id": "integer",
+                "user_id": "integer",
+                "status": "string",
+                "kind": "string",
+                "amount": "decimal",
+                "flag": "boolean",
+                "created_at": "timestamp",
+                "paid_at": "timestamp",
+            },
+            entities=(m.Entity("row", "id", True), m.Entity("user", "user_id")),
+        )
     metrics: dict[str, m.Metric] = {}
     namespaces = [f"team{i:04}" for i in range(1000)]
     per_namespace = max(count // len(namespaces), 1)
@@ -90,42 +102,61 @@ def generate(count: int, seed: int = 5) -> m.Catalog:
         # The first team to define a common name certified it (a standard metric); the others must override.
         standard = name in common and name not in certified
         certified.add(name)
-        metrics[key] = m.Metric(key=key, namespace=namespace, name=name, type=kind, spec=spec,
-                                label=m.Label(label, f"指标{label}"), description="generated",
-                                stage="revenue", owner=namespace, standard=standard)
+        metrics[key] = m.Metric(
+            key=key,
+            namespace=namespace,
+            name=name,
+            type=kind,
+            spec=spec,
+            label=m.Label(label, f"指标{label}"),
+            description="generated",
+            stage="revenue",
+            owner=namespace,
+            standard=standard,
+        )
     return m.Catalog(sources=sources, metrics=metrics)
 
 
 def _atomic(rng: random.Random, sources: dict[str, m.Source]) -> m.Atomic:
     agg = rng.choice(("sum", "count", "count_distinct", "avg", "max"))
-    expr = {"sum": rng.choice(("amount", "amount * 1", "CASE WHEN flag THEN amount END")),
-            "avg": "amount", "max": "amount", "count": None,
-            "count_distinct": rng.choice(("user_id", "CASE WHEN status = 'paid' THEN user_id END"))}[agg]
+    expr = {
+        "sum": rng.choice(("amount", "amount * 1", "CASE WHEN flag THEN amount END")),
+        "avg": "amount",
+        "max": "amount",
+        "count": None,
+        "count_distinct": rng.choice(("user_id", "CASE WHEN status = 'paid' THEN user_id END")),
+    }[agg]
     terms = [_predicate(rng) for _ in range(rng.choice((0, 1, 1, 2, 2, 3)))]
-    return m.Atomic(rng.choice(list(sources)), agg, expr, " AND ".join(terms) or None,
-                    rng.choice((None, None, "paid_at")))
+    return m.Atomic(
+        rng.choice(list(sources)), agg, expr, " AND ".join(terms) or None, rng.choice((None, None, "paid_at"))
+    )
 
 
 def _predicate(rng: random.Random) -> str:
     status = rng.sample(STATUSES, 3)
-    return rng.choice((
-        f"status = '{status[0]}'",
-        f"status IN ('{status[0]}', '{status[1]}')",
-        f"(status = '{status[0]}' OR status = '{status[1]}' OR status = '{status[2]}')",
-        f"status NOT IN ('{status[0]}', '{status[1]}')",
-        f"amount > {rng.choice((0, 1, 10, 50, 100, 500))}",
-        f"{rng.choice((0, 1, 10))} < amount",
-        f"amount BETWEEN {rng.choice((1, 10))} AND {rng.choice((100, 1000))}",
-        f"kind = '{rng.choice(KINDS)}'",
-        f"(kind = '{rng.choice(KINDS)}' OR flag = TRUE)",
-        "flag", "NOT flag", "paid_at IS NOT NULL",
-    ))
+    return rng.choice(
+        (
+            f"status = '{status[0]}'",
+            f"status IN ('{status[0]}', '{status[1]}')",
+            f"(status = '{status[0]}' OR status = '{status[1]}' OR status = '{status[2]}')",
+            f"status NOT IN ('{status[0]}', '{status[1]}')",
+            f"amount > {rng.choice((0, 1, 10, 50, 100, 500))}",
+            f"{rng.choice((0, 1, 10))} < amount",
+            f"amount BETWEEN {rng.choice((1, 10))} AND {rng.choice((100, 1000))}",
+            f"kind = '{rng.choice(KINDS)}'",
+            f"(kind = '{rng.choice(KINDS)}' OR flag = TRUE)",
+            "flag",
+            "NOT flag",
+            "paid_at IS NOT NULL",
+        )
+    )
 
 
 def measure(count: int) -> Run:
     catalog = generate(count)
-    distinct_filters = len({s.filter for v in catalog.metrics.values()
-                            if isinstance(s := v.spec, m.Atomic) and s.filter})
+    distinct_filters = len(
+        {s.filter for v in catalog.metrics.values() if isinstance(s := v.spec, m.Atomic) and s.filter}
+    )
     canonical.clear_caches()
     gc.collect()
     start, cpu = time.perf_counter(), time.process_time()
@@ -156,20 +187,26 @@ def report(runs: list[Run], previous: str | None) -> str:
         lines.append(
             f"| {run.metrics:,} | {run.seconds:.2f} s | {run.cpu_seconds:.2f} s | {run.per_metric_us:.0f} µs "
             f"| {run.distinct_filters:,} | {found['conflict']:,} | {found['standard_override_missing']:,} "
-            f"| {found['duplicate']:,} | {run.peak_rss_mb:.0f} MB |")
+            f"| {found['duplicate']:,} | {run.peak_rss_mb:.0f} MB |"
+        )
     big = next((r for r in runs if r.metrics == 100_000), None)
     if big is not None:
         verdict = "met" if big.seconds < TARGET_100K_S else "NOT met"
-        lines += ["", f"- Target 100k metrics in under {TARGET_100K_S:.0f} s: **{verdict}** "
-                  f"({big.seconds:.2f} s wall, {big.cpu_seconds:.2f} s CPU; load average "
-                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end of the run)."]
+        lines += [
+            "",
+            f"- Target 100k metrics in under {TARGET_100K_S:.0f} s: **{verdict}** "
+            f"({big.seconds:.2f} s wall, {big.cpu_seconds:.2f} s CPU; load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end of the run).",
+        ]
         if previous:
             lines.append(f"- Previous 100k figure: {previous} wall.")
     if len(runs) >= 2:
         small, large = runs[0], runs[-1]
         times, sizes = large.cpu_seconds / small.cpu_seconds, large.metrics / small.metrics
-        lines.append(f"- Scaling {small.metrics:,} → {large.metrics:,} metrics: CPU time grew {times:.1f}× "
-                     f"for {sizes:.0f}× the metrics ({times / sizes:.2f} of linear).")
+        lines.append(
+            f"- Scaling {small.metrics:,} → {large.metrics:,} metrics: CPU time grew {times:.1f}× "
+            f"for {sizes:.0f}× the metrics ({times / sizes:.2f} of linear)."
+        )
     return "\n".join(lines)
 
 
@@ -185,8 +222,9 @@ def _previous_figure() -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.conflicts_bench",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.conflicts_bench", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
     args = parser.parse_args(argv)
@@ -194,10 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for size in args.sizes:
         run = measure(size)
-        print(f"{size:>7,} metrics: {run.seconds:6.2f} s wall, {run.cpu_seconds:.2f} s CPU "
-              f"({run.per_metric_us:.0f} µs/metric), "
-              f"findings {dict(run.findings)}, distinct filters {run.distinct_filters:,}, "
-              f"peak RSS {run.peak_rss_mb:.0f} MB, {os.cpu_count()} cores", flush=True)
+        print(
+            f"{size:>7,} metrics: {run.seconds:6.2f} s wall, {run.cpu_seconds:.2f} s CPU "
+            f"({run.per_metric_us:.0f} µs/metric), "
+            f"findings {dict(run.findings)}, distinct filters {run.distinct_filters:,}, "
+            f"peak RSS {run.peak_rss_mb:.0f} MB, {os.cpu_count()} cores",
+            flush=True,
+        )
         runs.append(run)
     text = report(runs, previous)
     if previous:

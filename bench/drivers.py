@@ -47,10 +47,20 @@ class Tool:
 
 TOOLS: dict[str, Tool] = {
     "caliber": Tool("caliber", "Caliber", PEERS / "caliber_driver.py", MODEL / "caliber", None),
-    "metricflow": Tool("metricflow", "MetricFlow 0.213.0", PEERS / "metricflow_driver.py",
-                       MODEL / "metricflow", "metricflow==0.213.0"),
-    "sidemantic": Tool("sidemantic", "Sidemantic", PEERS / "sidemantic_driver.py",
-                       MODEL / "sidemantic" / "models.yml", "sidemantic"),
+    "metricflow": Tool(
+        "metricflow",
+        "MetricFlow 0.213.0",
+        PEERS / "metricflow_driver.py",
+        MODEL / "metricflow",
+        "metricflow==0.213.0",
+    ),
+    "sidemantic": Tool(
+        "sidemantic",
+        "Sidemantic",
+        PEERS / "sidemantic_driver.py",
+        MODEL / "sidemantic" / "models.yml",
+        "sidemantic",
+    ),
 }
 
 
@@ -60,8 +70,10 @@ def ensure_venv(tool: Tool, log: Any = sys.stderr) -> str | None:
         return None
     venv = tool.python.parent.parent
     print(f"installing {tool.requirement} into {venv} (once; takes a few minutes)", file=log)
-    for cmd in ([sys.executable, "-m", "venv", str(venv)],
-                [str(tool.python), "-m", "pip", "install", "--quiet", tool.requirement]):
+    for cmd in (
+        [sys.executable, "-m", "venv", str(venv)],
+        [str(tool.python), "-m", "pip", "install", "--quiet", tool.requirement],
+    ):
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             return f"{' '.join(cmd)} failed: {done.stderr.strip()[-500:]}"
@@ -72,9 +84,11 @@ def installed_version(tool: Tool) -> str:
     if tool.requirement is None:
         return "this checkout"
     package = tool.requirement.split("==")[0]
-    done = subprocess.run([str(tool.python), "-c",
-                           f"import importlib.metadata as m; print(m.version({package!r}))"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(tool.python), "-c", f"import importlib.metadata as m; print(m.version({package!r}))"],
+        capture_output=True,
+        text=True,
+    )
     return done.stdout.strip() or "unknown"
 
 
@@ -85,8 +99,9 @@ class DriverError(RuntimeError):
 class Driver:
     """One long-lived compiler process; requests are answered in order, one JSON line each."""
 
-    def __init__(self, tool: Tool, process: subprocess.Popen[str], log: IO[str],
-                 ready: dict[str, Any]) -> None:
+    def __init__(
+        self, tool: Tool, process: subprocess.Popen[str], log: IO[str], ready: dict[str, Any]
+    ) -> None:
         self.tool = tool
         self.process = process
         self.log = log
@@ -97,8 +112,9 @@ class Driver:
     def start(cls, tool: Tool) -> Driver:
         # Libraries log to stderr; a file (not a pipe nobody reads) can never fill up and stall the driver.
         log = tempfile.TemporaryFile("w+")  # noqa: SIM115 -- lives as long as the driver; closed in close()
-        process = subprocess.Popen(tool.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=log, text=True, cwd=ROOT)
+        process = subprocess.Popen(
+            tool.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT
+        )
         assert process.stdout is not None
         line = process.stdout.readline()
         if not line:
@@ -145,6 +161,7 @@ class Driver:
     def __enter__(self) -> Driver:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.close()

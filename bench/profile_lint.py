@@ -22,8 +22,14 @@ FIGURES = re.compile(r"cold=([\d.]+)s \(cpu ([\d.]+)s\) warm=([\d.]+)s \(cpu ([\
 def once(checkout: Path) -> tuple[float, ...]:
     # PYTHONPATH first, so the checkout's own `catalog` package is imported, not the installed one.
     env = {**os.environ, "PYTHONPATH": str(checkout)}
-    done = subprocess.run([sys.executable, str(checkout / "bench" / "lint_bench.py")], cwd=checkout, env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, str(checkout / "bench" / "lint_bench.py")],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     found = FIGURES.search(done.stdout)
     if found is None:
         raise SystemExit(f"unexpected output from {checkout}: {done.stdout}{done.stderr}")
@@ -42,8 +48,10 @@ def main() -> None:
             samples[name].append(once(checkout))
     for name, found in samples.items():
         cold, cold_cpu, warm, warm_cpu = (statistics.median(s[i] for s in found) for i in range(4))
-        print(f"{name}: cold {cold:.2f}s (cpu {cold_cpu:.2f}s), warm {warm:.2f}s (cpu {warm_cpu:.2f}s); "
-              f"cold cpu min {min(s[1] for s in found):.2f}s max {max(s[1] for s in found):.2f}s")
+        print(
+            f"{name}: cold {cold:.2f}s (cpu {cold_cpu:.2f}s), warm {warm:.2f}s (cpu {warm_cpu:.2f}s); "
+            f"cold cpu min {min(s[1] for s in found):.2f}s max {max(s[1] for s in found):.2f}s"
+        )
     print(f"load={os.getloadavg()[0]:.2f} at the end")
 
 

@@ -29,8 +29,11 @@ class Comparison:
     detail: str = ""
 
 
-def fetch(con: duckdb.DuckDBPyConnection, sql: str, columns: Sequence[str] | None = None,
-          ) -> list[tuple[Any, ...]]:
+def fetch(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    columns: Sequence[str] | None = None,
+) -> list[tuple[Any, ...]]:
     """Rows of `sql`, with only `columns` (by name, in that order) when given."""
     cursor = con.execute(sql)
     rows = cursor.fetchall()
@@ -53,9 +56,12 @@ def same_rows(actual: list[tuple[Any, ...]], expected: list[tuple[Any, ...]]) ->
     if len(actual) != len(expected):
         extra = _missing_from(left, right)[:2]
         missing = _missing_from(right, left)[:2]
-        return Comparison(False, f"{len(actual)} rows, expected {len(expected)}"
-                          + (f"; extra {', '.join(map(_show, extra))}" if extra else "")
-                          + (f"; missing {', '.join(map(_show, missing))}" if missing else ""))
+        return Comparison(
+            False,
+            f"{len(actual)} rows, expected {len(expected)}"
+            + (f"; extra {', '.join(map(_show, extra))}" if extra else "")
+            + (f"; missing {', '.join(map(_show, missing))}" if missing else ""),
+        )
     for got, want in zip(left, right, strict=True):
         if not all(_close(g, w) for g, w in zip(got, want, strict=True)):
             return Comparison(False, f"row {_show(got)} vs expected {_show(want)}")
@@ -67,8 +73,10 @@ def _missing_from(rows: list[tuple[Any, ...]], others: list[tuple[Any, ...]]) ->
     pool = list(others)
     unmatched = []
     for row in rows:
-        hit = next((i for i, other in enumerate(pool)
-                    if all(_close(a, b) for a, b in zip(row, other, strict=True))), None)
+        hit = next(
+            (i for i, other in enumerate(pool) if all(_close(a, b) for a, b in zip(row, other, strict=True))),
+            None,
+        )
         if hit is None:
             unmatched.append(row)
         else:

@@ -36,8 +36,13 @@ WIDE_TARGET_MS = 100.0
 TASK_TIMEOUT_S = 150.0
 """Each measurement is bounded, so `python -m bench` stays near 10 minutes even when a target is far off."""
 USER_DIMENSIONS = {
-    "channel": "channel", "city": "city", "segment": "segment", "grade": "grade", "device": "device",
-    "signup_date": "signup_date", "days_to_first_lesson": "days_to_first_lesson",
+    "channel": "channel",
+    "city": "city",
+    "segment": "segment",
+    "grade": "grade",
+    "device": "device",
+    "signup_date": "signup_date",
+    "days_to_first_lesson": "days_to_first_lesson",
     "activated": "CASE WHEN first_lesson_at IS NULL THEN 'no' ELSE 'yes' END",
     "city_segment": "city || '/' || segment",
     "grade_band": "CASE WHEN grade IN ('G1', 'G2', 'G3') THEN 'lower' ELSE 'upper' END",
@@ -69,8 +74,10 @@ sources:
     columns: {refund_id: integer, user_id: integer, refunded_at: timestamp, amount: decimal, reason: string}
     entities: {refund: {column: refund_id, primary: true}, user: {column: user_id}}
 dimensions:
-""" + "".join(f"  {name}: {{source: users, expr: {json.dumps(expr)}, label: {{en: {name}, zh: {name}}}}}\n"
-              for name, expr in USER_DIMENSIONS.items())
+""" + "".join(
+    f"  {name}: {{source: users, expr: {json.dumps(expr)}, label: {{en: {name}, zh: {name}}}}}\n"
+    for name, expr in USER_DIMENSIONS.items()
+)
 
 # (source, agg, expr, filter template); {i} keeps every generated definition distinct.
 _ATOMIC = (
@@ -90,13 +97,15 @@ def _metric(i: int, atomic_only: bool = False) -> str:
         source, agg, expr, where = _ATOMIC[(i // 10 + i) % len(_ATOMIC)]
         body = f"    type: atomic\n    source: {source}\n    agg: {agg}\n"
         body += f"    expr: {expr}\n" if expr else ""
-        body += f"    filter: \"{where.format(i=i)}\"\n"
+        body += f'    filter: "{where.format(i=i)}"\n'
     elif kind < 9:
         body = f"    type: ratio\n    numerator: m{i - 7}\n    denominator: m{i - 6}\n"
     else:
         body = f"    type: derived\n    expr: m{i - 9} - m{i - 4}\n"
-    return (f"  m{i}:\n{body}    label: {{en: Metric {i}, zh: 指标{i}}}\n"
-            f"    description: Generated metric {i}.\n    stage: revenue\n    owner: bench\n")
+    return (
+        f"  m{i}:\n{body}    label: {{en: Metric {i}, zh: 指标{i}}}\n"
+        f"    description: Generated metric {i}.\n    stage: revenue\n    owner: bench\n"
+    )
 
 
 def catalog_texts(n: int) -> dict[str, str]:
@@ -125,6 +134,7 @@ def wide_texts(metrics: int = 80) -> dict[str, str]:
 
 # --- tasks, each run in its own interpreter ---------------------------------------------------------------
 
+
 def task_lint(folder: str) -> dict[str, Any]:
     """Time loading every file, then the whole lint pipeline (load → validate → resolve → checks)."""
     from catalog.lint import CATALOG_CHECKS, find_files, lint_paths
@@ -138,9 +148,14 @@ def task_lint(folder: str) -> dict[str, Any]:
     start = time.perf_counter()
     result = lint_paths([folder])
     lint_s = time.perf_counter() - start
-    return {"load_s": load_s, "lint_s": lint_s, "metrics": len(result.catalog.metrics),
-            "errors": len(result.errors), "first_error": str(result.errors[0]) if result.errors else "",
-            "checks": len(CATALOG_CHECKS)}
+    return {
+        "load_s": load_s,
+        "lint_s": lint_s,
+        "metrics": len(result.catalog.metrics),
+        "errors": len(result.errors),
+        "first_error": str(result.errors[0]) if result.errors else "",
+        "checks": len(CATALOG_CHECKS),
+    }
 
 
 def task_wide(metrics: int, warehouse: str | None = None) -> dict[str, Any]:
@@ -167,8 +182,14 @@ def task_wide(metrics: int, warehouse: str | None = None) -> dict[str, Any]:
 
         con = duckdb.connect(warehouse, read_only=True)
         rows = len(con.execute(sql).fetchall())
-    return {"metrics": len(names), "dimensions": len(USER_DIMENSIONS), "first_s": first_s,
-            "median_s": statistics.median(times), "sql_chars": len(sql), "rows": rows}
+    return {
+        "metrics": len(names),
+        "dimensions": len(USER_DIMENSIONS),
+        "first_s": first_s,
+        "median_s": statistics.median(times),
+        "sql_chars": len(sql),
+        "rows": rows,
+    }
 
 
 def task_conflicts(n: int) -> dict[str, Any]:
@@ -176,12 +197,19 @@ def task_conflicts(n: int) -> dict[str, Any]:
     from bench.conflicts_bench import measure
 
     run = measure(n)
-    return {"seconds": run.seconds, "per_metric_us": round(run.per_metric_us, 1),
-            "findings": dict(run.findings), "distinct_filters": run.distinct_filters}
+    return {
+        "seconds": run.seconds,
+        "per_metric_us": round(run.per_metric_us, 1),
+        "findings": dict(run.findings),
+        "distinct_filters": run.distinct_filters,
+    }
 
 
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
-    "lint": task_lint, "wide": task_wide, "conflicts": task_conflicts}
+    "lint": task_lint,
+    "wide": task_wide,
+    "conflicts": task_conflicts,
+}
 
 
 def _child(argv: list[str]) -> None:
@@ -198,8 +226,13 @@ def _child(argv: list[str]) -> None:
 def run_task(*args: str, timeout: float = 300) -> dict[str, Any]:
     """Run one task in a fresh interpreter; its JSON answer, or {"error": ...}."""
     try:
-        done = subprocess.run([sys.executable, "-m", "bench.scale", *args], cwd=ROOT, capture_output=True,
-                              text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.scale", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
     if done.returncode != 0:
@@ -210,6 +243,7 @@ def run_task(*args: str, timeout: float = 300) -> dict[str, Any]:
 
 # --- orchestration and report -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class ScaleResults:
     lint: dict[int, dict[str, Any]]
@@ -217,13 +251,18 @@ class ScaleResults:
     wide: dict[str, Any]
 
 
-def run(sizes: tuple[int, ...] = (1_000, 10_000, 50_000), conflict_sizes: tuple[int, ...] = (10_000, 100_000),
-        warehouse: str | None = None, progress: Any = None) -> ScaleResults:
+def run(
+    sizes: tuple[int, ...] = (1_000, 10_000, 50_000),
+    conflict_sizes: tuple[int, ...] = (10_000, 100_000),
+    warehouse: str | None = None,
+    progress: Any = None,
+) -> ScaleResults:
     lint: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="caliber-scale-") as tmp:
         for n in sizes:
-            lint[n] = _bounded(lint, n) or run_task("lint", str(write_catalog(n, Path(tmp) / str(n))),
-                                                    timeout=TASK_TIMEOUT_S)
+            lint[n] = _bounded(lint, n) or run_task(
+                "lint", str(write_catalog(n, Path(tmp) / str(n))), timeout=TASK_TIMEOUT_S
+            )
             if progress:
                 progress(f"lint {n:,} metrics: {lint[n]}")
     conflicts: dict[int, dict[str, Any]] = {}
@@ -243,17 +282,22 @@ def _bounded(done: dict[int, dict[str, Any]], n: int) -> dict[str, Any] | None:
     for smaller, result in done.items():
         seconds = result.get("lint_s", result.get("seconds"))
         if "error" in result or (seconds is not None and seconds * n / smaller > TASK_TIMEOUT_S):
-            return {"error": f"skipped: {smaller:,} took {seconds or 0:.0f} s "
-                             f"({result.get('error', 'too slow')}); {n:,} would not fit the time bound"}
+            return {
+                "error": f"skipped: {smaller:,} took {seconds or 0:.0f} s "
+                f"({result.get('error', 'too slow')}); {n:,} would not fit the time bound"
+            }
     return None
 
 
 def markdown(results: ScaleResults) -> str:
-    lines = ["Each row is a fresh process; peak RSS is that process's own high-water mark (VmHWM). Catalogs "
-             "are generated (bench/scale.py): 70% atomic metrics with distinct filters, 20% ratios, "
-             "10% derived.", "",
-             "| catalog | load (YAML) | lint (whole pipeline) | target | peak RSS | notes |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "Each row is a fresh process; peak RSS is that process's own high-water mark (VmHWM). Catalogs "
+        "are generated (bench/scale.py): 70% atomic metrics with distinct filters, 20% ratios, "
+        "10% derived.",
+        "",
+        "| catalog | load (YAML) | lint (whole pipeline) | target | peak RSS | notes |",
+        "|---|---|---|---|---|---|",
+    ]
     for n, r in results.lint.items():
         if "error" in r:
             lines.append(f"| {n:,} metrics | failed: {r['error']} | | | | |")
@@ -261,8 +305,10 @@ def markdown(results: ScaleResults) -> str:
         target = LINT_TARGET_S.get(n)
         verdict = "" if target is None else f"< {target:.0f} s: {'met' if r['lint_s'] < target else 'MISSED'}"
         note = f"{r['metrics']:,} metrics resolved, {r['errors']} errors, {r['checks']} catalog checks"
-        lines.append(f"| {n:,} metrics | {r['load_s']:.2f} s | {r['lint_s']:.2f} s | {verdict} | "
-                     f"{r['peak_rss_kb'] / 1024:.0f} MiB | {note} |")
+        lines.append(
+            f"| {n:,} metrics | {r['load_s']:.2f} s | {r['lint_s']:.2f} s | {verdict} | "
+            f"{r['peak_rss_kb'] / 1024:.0f} MiB | {note} |"
+        )
     lines.append("")
     if results.conflicts:
         lines += ["| conflict detection | time | target | peak RSS | notes |", "|---|---|---|---|---|"]
@@ -274,8 +320,10 @@ def markdown(results: ScaleResults) -> str:
             seconds = float(r["seconds"])
             verdict = "" if target is None else f"< {target:.0f} s: {'met' if seconds < target else 'MISSED'}"
             extra = ", ".join(f"{k} {v}" for k, v in r.items() if k not in ("seconds", "peak_rss_kb"))
-            lines.append(f"| {n:,} metrics | {seconds:.2f} s | {verdict} | {r['peak_rss_kb'] / 1024:.0f} MiB"
-                         f" | {extra} |")
+            lines.append(
+                f"| {n:,} metrics | {seconds:.2f} s | {verdict} | {r['peak_rss_kb'] / 1024:.0f} MiB"
+                f" | {extra} |"
+            )
     else:
         lines.append("Conflict detection: bench/conflicts_bench.py is not in the tree yet, so no figure.")
     lines.append("")
@@ -285,11 +333,13 @@ def markdown(results: ScaleResults) -> str:
     else:
         met = "met" if w["median_s"] * 1e3 < WIDE_TARGET_MS else "MISSED"
         ran = f"; the SQL ran on DuckDB and returned {w['rows']:,} rows" if w.get("rows") is not None else ""
-        lines.append(f"Wide compile, {w['metrics']} metrics × {w['dimensions']} dimensions by month over 3 "
-                     f"sources, uncached: first {fmt_ms(w['first_s'] * 1e9)}, median of 20 "
-                     f"**{fmt_ms(w['median_s'] * 1e9)}** (target < {WIDE_TARGET_MS:.0f} ms: {met}), "
-                     f"{w['sql_chars']:,} characters of SQL, "
-                     f"peak RSS {w['peak_rss_kb'] / 1024:.0f} MiB{ran}.")
+        lines.append(
+            f"Wide compile, {w['metrics']} metrics × {w['dimensions']} dimensions by month over 3 "
+            f"sources, uncached: first {fmt_ms(w['first_s'] * 1e9)}, median of 20 "
+            f"**{fmt_ms(w['median_s'] * 1e9)}** (target < {WIDE_TARGET_MS:.0f} ms: {met}), "
+            f"{w['sql_chars']:,} characters of SQL, "
+            f"peak RSS {w['peak_rss_kb'] / 1024:.0f} MiB{ran}."
+        )
     return "\n".join(lines)
 
 

@@ -41,8 +41,12 @@ from bench.stats import machine
 SECTION = "Service (issue 4)"
 ROOT = Path(__file__).resolve().parents[1]
 METRIC = "finance.gmv"
-COMPILE_BODY = {"metrics": ["finance.gmv", "finance.paid_orders"], "dimensions": ["channel"],
-                "grain": "month", "dialect": "postgres"}
+COMPILE_BODY = {
+    "metrics": ["finance.gmv", "finance.paid_orders"],
+    "dimensions": ["channel"],
+    "grain": "month",
+    "dialect": "postgres",
+}
 DISTINCT = "POST /v1/compile, new body"
 REQUESTS = {
     "GET /v1/metrics/{key}": ("GET", f"/v1/metrics/{METRIC}", None),
@@ -75,11 +79,23 @@ def server(workers: int, tmp: Path, checkout: Path = ROOT) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "CALIBER_DATABASE_URL": f"sqlite:///{tmp / 'catalog.db'}",
-           "CALIBER_DEFS_PATH": str(ROOT / "metric_defs"), "CALIBER_WAREHOUSE_PATH": ""}
+    env = {
+        **os.environ,
+        "CALIBER_DATABASE_URL": f"sqlite:///{tmp / 'catalog.db'}",
+        "CALIBER_DEFS_PATH": str(ROOT / "metric_defs"),
+        "CALIBER_WAREHOUSE_PATH": "",
+    }
     log = (tmp / f"server-{workers}.log").open("wb")
-    command = [sys.executable, "-c", "from catalog.cli import main; main()", "serve", "--port", str(port),
-               "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-c",
+        "from catalog.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     process = subprocess.Popen(command, cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -113,8 +129,9 @@ def measure(base: str, name: str, workers: int, connections: int, seconds: float
     method, path, body = REQUESTS[name]
     if shutil.which("wrk"):
         return _wrk(base, name, workers, connections, seconds, tmp)
-    return asyncio.run(_httpx_load(base + path, method, body, name, workers, connections, seconds,
-                                   distinct=name == DISTINCT))
+    return asyncio.run(
+        _httpx_load(base + path, method, body, name, workers, connections, seconds, distinct=name == DISTINCT)
+    )
 
 
 def _wrk(base: str, name: str, workers: int, connections: int, seconds: float, tmp: Path) -> Figure:
@@ -123,29 +140,51 @@ def _wrk(base: str, name: str, workers: int, connections: int, seconds: float, t
     if name == DISTINCT:
         script = tmp / "distinct.lua"
         opening = json.dumps(json.dumps(body)[:-1] + ', "limit": ')
-        script.write_text(f"counter = 0\nrequest = function()\n  counter = counter + 1\n"
-                          f'  return wrk.format("{method}", nil, {{["Content-Type"] = "application/json"}}, '
-                          f'{opening} .. counter .. "}}")\nend\n')
+        script.write_text(
+            f"counter = 0\nrequest = function()\n  counter = counter + 1\n"
+            f'  return wrk.format("{method}", nil, {{["Content-Type"] = "application/json"}}, '
+            f'{opening} .. counter .. "}}")\nend\n'
+        )
         command += ["-s", str(script)]
     elif body is not None:
         script = tmp / "post.lua"
-        script.write_text(f'wrk.method = "{method}"\nwrk.headers["Content-Type"] = "application/json"\n'
-                          f"wrk.body = {json.dumps(json.dumps(body))}\n")
+        script.write_text(
+            f'wrk.method = "{method}"\nwrk.headers["Content-Type"] = "application/json"\n'
+            f"wrk.body = {json.dumps(json.dumps(body))}\n"
+        )
         command += ["-s", str(script)]
-    output = subprocess.run([*command, base + path], capture_output=True, text=True, check=True,
-                            timeout=seconds + 30).stdout
-    latency = {p: float(v) * _WRK_UNITS[u] for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$",
-                                                                      output, re.MULTILINE)}
+    output = subprocess.run(
+        [*command, base + path], capture_output=True, text=True, check=True, timeout=seconds + 30
+    ).stdout
+    latency = {
+        p: float(v) * _WRK_UNITS[u]
+        for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    }
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = re.search(r"Socket errors:.*?(\d+).*?(\d+).*?(\d+).*?(\d+)", output)
     socket_errors = sum(int(g) for g in errors.groups()) if errors else 0
-    return Figure(name, workers, connections, latency["50"], latency["99"], rps,
-                  (int(failed.group(1)) if failed else 0) + socket_errors)
+    return Figure(
+        name,
+        workers,
+        connections,
+        latency["50"],
+        latency["99"],
+        rps,
+        (int(failed.group(1)) if failed else 0) + socket_errors,
+    )
 
 
-async def _httpx_load(url: str, method: str, body: Mapping[str, object] | None, name: str, workers: int,
-                      connections: int, seconds: float, distinct: bool = False) -> Figure:
+async def _httpx_load(
+    url: str,
+    method: str,
+    body: Mapping[str, object] | None,
+    name: str,
+    workers: int,
+    connections: int,
+    seconds: float,
+    distinct: bool = False,
+) -> Figure:
     samples: list[float] = []
     failed = 0
     stop = time.perf_counter() + seconds
@@ -164,8 +203,15 @@ async def _httpx_load(url: str, method: str, body: Mapping[str, object] | None, 
         await asyncio.gather(*(client_loop(client) for _ in range(connections)))
     elapsed = time.perf_counter() - began
     ordered = sorted(samples)
-    return Figure(name, workers, connections, statistics.median(ordered),
-                  ordered[max(0, int(len(ordered) * 0.99) - 1)], len(ordered) / elapsed, failed)
+    return Figure(
+        name,
+        workers,
+        connections,
+        statistics.median(ordered),
+        ordered[max(0, int(len(ordered) * 0.99) - 1)],
+        len(ordered) / elapsed,
+        failed,
+    )
 
 
 def run(seconds: float, checkout: Path = ROOT, only: str | None = None) -> list[Figure]:
@@ -178,9 +224,12 @@ def run(seconds: float, checkout: Path = ROOT, only: str | None = None) -> list[
                 for request in REQUESTS if only is None else (only,):
                     for connections in (8,) if request == DISTINCT else CONNECTIONS[workers]:
                         figure = measure(base, request, workers, connections, seconds, tmp)
-                        print(f"{request:28} workers={workers} connections={connections}: p50 "
-                              f"{figure.p50_ms:.2f} ms, p99 {figure.p99_ms:.2f} ms, {figure.rps:,.0f} req/s, "
-                              f"{figure.failed} failed", flush=True)
+                        print(
+                            f"{request:28} workers={workers} connections={connections}: p50 "
+                            f"{figure.p50_ms:.2f} ms, p99 {figure.p99_ms:.2f} ms, {figure.rps:,.0f} req/s, "
+                            f"{figure.failed} failed",
+                            flush=True,
+                        )
                         figures.append(figure)
     return figures
 
@@ -188,21 +237,31 @@ def run(seconds: float, checkout: Path = ROOT, only: str | None = None) -> list[
 def markdown(figures: list[Figure], seconds: float, quick: bool, load: float) -> str:
     tool = "wrk 4.1 (1 thread)" if shutil.which("wrk") else "an httpx asyncio loop"
     metrics = " + ".join(COMPILE_BODY["metrics"])
-    intro = (f"`caliber serve` (uvicorn) on loopback with a SQLite store seeded from `metric_defs/`; load "
-             f"from {tool} on the same machine, {seconds:g} s per row. `GET /v1/metrics/{METRIC}` reads the "
-             "store and returns the definition, allowed dimensions and default SQL; `POST /v1/compile` "
-             f"compiles {metrics} by channel and month for PostgreSQL. Both are warmed up for a second "
-             "first; repeated requests of an unchanged catalog are answered from the response cache "
-             f"(`app/response_cache.py`). `{DISTINCT}` sends the same query with a different `limit` each "
-             "time, so every request is validated and compiled: the figure for queries never seen before. "
-             "Re-run: `python -m bench.service_bench` (`--no-write` prints only).")
-    rows = [f"| {f.request} | {f.workers} | {f.connections} | {f.p50_ms:.2f} ms | {f.p99_ms:.2f} ms "
-            f"| {f.rps:,.0f} | {f.failed} |" for f in figures]
-    table = ["| request | workers | connections | p50 | p99 | req/s | failed |",
-             "|---|---|---|---|---|---|---|", *rows]
+    intro = (
+        f"`caliber serve` (uvicorn) on loopback with a SQLite store seeded from `metric_defs/`; load "
+        f"from {tool} on the same machine, {seconds:g} s per row. `GET /v1/metrics/{METRIC}` reads the "
+        "store and returns the definition, allowed dimensions and default SQL; `POST /v1/compile` "
+        f"compiles {metrics} by channel and month for PostgreSQL. Both are warmed up for a second "
+        "first; repeated requests of an unchanged catalog are answered from the response cache "
+        f"(`app/response_cache.py`). `{DISTINCT}` sends the same query with a different `limit` each "
+        "time, so every request is validated and compiled: the figure for queries never seen before. "
+        "Re-run: `python -m bench.service_bench` (`--no-write` prints only)."
+    )
+    rows = [
+        f"| {f.request} | {f.workers} | {f.connections} | {f.p50_ms:.2f} ms | {f.p99_ms:.2f} ms "
+        f"| {f.rps:,.0f} | {f.failed} |"
+        for f in figures
+    ]
+    table = [
+        "| request | workers | connections | p50 | p99 | req/s | failed |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+    ]
     when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC{'; QUICK run (figures not meaningful)' if quick else ''}"
-    footer = (f"Measured on {machine()}; load average {load:.2f} at start; {when}. The load generator shares "
-              "the cores with the server, so these figures are a floor.")
+    footer = (
+        f"Measured on {machine()}; load average {load:.2f} at start; {when}. The load generator shares "
+        "the cores with the server, so these figures are a floor."
+    )
     return "\n\n".join(part for part in [intro, "\n".join(table), footer, baseline()] if part)
 
 
@@ -218,7 +277,7 @@ def _section() -> str:
     if start < 0:
         return ""
     end = text.find("\n## ", start + 1)
-    return text[start:end if end > 0 else None]
+    return text[start : end if end > 0 else None]
 
 
 def baseline() -> str:
@@ -231,20 +290,28 @@ def baseline() -> str:
 def previous_rows() -> list[str]:
     """This section's table rows from the last run (not the baseline), to print next to the new figures."""
     section = _section()
-    latest = section[:section.find(BASELINE)] if BASELINE in section else section
+    latest = section[: section.find(BASELINE)] if BASELINE in section else section
     return [line for line in latest.splitlines() if line.startswith("| GET") or line.startswith("| POST")]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.service_bench",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.service_bench", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--quick", action="store_true", help="2 s per figure")
     parser.add_argument("--seconds", type=float, help="duration of each figure (default 10; quick 2)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
-    parser.add_argument("--checkout", type=Path, default=ROOT,
-                        help="serve this checkout (a `git worktree` of another commit); implies --no-write")
-    parser.add_argument("--distinct-only", action="store_true",
-                        help=f"only the {DISTINCT!r} row on 2 workers (implies --no-write)")
+    parser.add_argument(
+        "--checkout",
+        type=Path,
+        default=ROOT,
+        help="serve this checkout (a `git worktree` of another commit); implies --no-write",
+    )
+    parser.add_argument(
+        "--distinct-only",
+        action="store_true",
+        help=f"only the {DISTINCT!r} row on 2 workers (implies --no-write)",
+    )
     args = parser.parse_args(argv)
     partial = args.checkout.resolve() != ROOT or args.distinct_only
     seconds = args.seconds or (2.0 if args.quick else 10.0)

@@ -102,9 +102,17 @@ class QueryResult:
 def load_queries(path: Path = QUERIES) -> list[Query]:
     data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     tools = ("caliber", *PEERS)
-    return [Query(q["id"], q["title"], {t: q[t] for t in tools if t in q}, q.get("columns", {}),
-                  q["reference"], {k: " ".join(v.split()) for k, v in q.get("why", {}).items()})
-            for q in data["queries"]]
+    return [
+        Query(
+            q["id"],
+            q["title"],
+            {t: q[t] for t in tools if t in q},
+            q.get("columns", {}),
+            q["reference"],
+            {k: " ".join(v.split()) for k, v in q.get("why", {}).items()},
+        )
+        for q in data["queries"]
+    ]
 
 
 def check(con: duckdb.DuckDBPyConnection, query: Query, tool: str, sql: str) -> Comparison:
@@ -117,8 +125,13 @@ def check(con: duckdb.DuckDBPyConnection, query: Query, tool: str, sql: str) -> 
     return same_rows(actual, expected)
 
 
-def run(con: duckdb.DuckDBPyConnection, drivers: Mapping[str, Driver], queries: Sequence[Query],
-        budget: Budget = FULL, progress: Any = None) -> list[QueryResult]:
+def run(
+    con: duckdb.DuckDBPyConnection,
+    drivers: Mapping[str, Driver],
+    queries: Sequence[Query],
+    budget: Budget = FULL,
+    progress: Any = None,
+) -> list[QueryResult]:
     """Compile, check and time every query with every driver (keys: "caliber" and peer names)."""
     results = []
     for query in queries:
@@ -130,8 +143,11 @@ def run(con: duckdb.DuckDBPyConnection, drivers: Mapping[str, Driver], queries: 
             if outcome.sql is not None:
                 outcome.check = check(con, query, tool, outcome.sql)
             result.outcomes[tool] = outcome
-        timed = [(key, drivers[key], "uncached" if key == "caliber" else "warm")
-                 for key, o in result.outcomes.items() if o.sql is not None]
+        timed = [
+            (key, drivers[key], "uncached" if key == "caliber" else "warm")
+            for key, o in result.outcomes.items()
+            if o.sql is not None
+        ]
         if "caliber" in dict((k, d) for k, d, _ in timed):
             cached = result.outcomes["caliber"]
             result.outcomes["caliber_cached"] = Outcome(cached.sql, check=cached.check)
@@ -151,8 +167,9 @@ def _first_call(driver: Driver, query: Query) -> Outcome:
     return Outcome(sql=answer["sql"], first_ns=answer["first_ns"])
 
 
-def _sample(query_id: str, timed: list[tuple[str, Driver, str]], outcomes: dict[str, Outcome],
-            budget: Budget) -> None:
+def _sample(
+    query_id: str, timed: list[tuple[str, Driver, str]], outcomes: dict[str, Outcome], budget: Budget
+) -> None:
     """Interleaved rounds; each round gives every unfinished (tool, mode) about `round_s` of work."""
     spent = dict.fromkeys((key for key, _, _ in timed), 0.0)
     while True:
@@ -187,6 +204,7 @@ def _done(samples: list[int], spent: float, budget: Budget) -> bool:
 
 # --- figures -------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Headline:
     """The targets of issue 8 that part 1 decides."""
@@ -203,14 +221,19 @@ class Headline:
         mf = "—" if self.median_ratio_mf is None else f"{self.median_ratio_mf:.1f}×"
         low = "—" if self.min_ratio_mf is None else f"{self.min_ratio_mf:.1f}×"
         cached = fmt_us(self.max_cached_median_ns)
-        out = [f"- Uncached warm compile vs MetricFlow: median ratio over the queries **{mf}** "
-               f"(target ≥ 20×), lowest **{low}** (target ≥ 10×).",
-               f"- Faster than Sidemantic on **{self.faster_than_sidemantic} of "
-               f"{self.compared_sidemantic}** queries both answer correctly (target: all)"
-               + (f"; slower on {', '.join(self.slower_than_sidemantic)}." if self.slower_than_sidemantic
-                  else "."),
-               f"- Repeated identical compile (cached), slowest median over the queries: **{cached}** "
-               f"(target < 50 µs)."]
+        out = [
+            f"- Uncached warm compile vs MetricFlow: median ratio over the queries **{mf}** "
+            f"(target ≥ 20×), lowest **{low}** (target ≥ 10×).",
+            f"- Faster than Sidemantic on **{self.faster_than_sidemantic} of "
+            f"{self.compared_sidemantic}** queries both answer correctly (target: all)"
+            + (
+                f"; slower on {', '.join(self.slower_than_sidemantic)}."
+                if self.slower_than_sidemantic
+                else "."
+            ),
+            f"- Repeated identical compile (cached), slowest median over the queries: **{cached}** "
+            f"(target < 50 µs).",
+        ]
         for tool, ids in self.wrong.items():
             if ids:
                 out.append(f"- {tool}: wrong or failing on {', '.join(ids)}.")
@@ -221,37 +244,59 @@ def headline(results: Sequence[QueryResult]) -> Headline:
     mf = [r for res in results if (r := res.ratio("metricflow")) is not None]
     sm = [r for res in results if (r := res.ratio("sidemantic")) is not None]
     slower = [res.query.id for res in results if (r := res.ratio("sidemantic")) is not None and r <= 1]
-    cached = [s.median_ns for res in results
-              if (o := res.outcomes.get("caliber_cached")) and o.correct and (s := o.summary)]
-    wrong = {tool: [res.query.id for res in results
-                    if (o := res.outcomes.get(tool)) is not None and o.status() != "ok"]
-             for tool in ("caliber", *PEERS)}
-    return Headline(statistics.median(mf) if mf else None, min(mf) if mf else None,
-                    sum(1 for r in sm if r > 1), len(sm), slower, max(cached) if cached else None, wrong)
+    cached = [
+        s.median_ns
+        for res in results
+        if (o := res.outcomes.get("caliber_cached")) and o.correct and (s := o.summary)
+    ]
+    wrong = {
+        tool: [
+            res.query.id
+            for res in results
+            if (o := res.outcomes.get(tool)) is not None and o.status() != "ok"
+        ]
+        for tool in ("caliber", *PEERS)
+    }
+    return Headline(
+        statistics.median(mf) if mf else None,
+        min(mf) if mf else None,
+        sum(1 for r in sm if r > 1),
+        len(sm),
+        slower,
+        max(cached) if cached else None,
+        wrong,
+    )
 
 
 def markdown(results: Sequence[QueryResult], versions: Mapping[str, str]) -> str:
     """The "Side by side (issue 8)" section body."""
-    lines = ["Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".", "",
-             "Warm figures are medians (p99) of repeated compiles of the same request in one process; "
-             "*first* is the first compile of that query after the model was loaded. Ratios divide the "
-             "peer's warm median by Caliber's uncached median and exist only where both gave the right "
-             "rows on DuckDB.", "",
-             "| query | Caliber first | Caliber uncached | Caliber cached | MetricFlow first | MetricFlow "
-             "warm | ×MF | Sidemantic first | Sidemantic warm | ×SM |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
+        "",
+        "Warm figures are medians (p99) of repeated compiles of the same request in one process; "
+        "*first* is the first compile of that query after the model was loaded. Ratios divide the "
+        "peer's warm median by Caliber's uncached median and exist only where both gave the right "
+        "rows on DuckDB.",
+        "",
+        "| query | Caliber first | Caliber uncached | Caliber cached | MetricFlow first | MetricFlow "
+        "warm | ×MF | Sidemantic first | Sidemantic warm | ×SM |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for res in results:
         cal, cached = res.outcomes.get("caliber"), res.outcomes.get("caliber_cached")
         cells = [f"{res.query.id} — {res.query.title}", _first(cal), _warm(cal), _warm(cached, us=True)]
         for peer in PEERS:
             outcome = res.outcomes.get(peer)
             ratio = res.ratio(peer)
-            cells += [_first(outcome), _warm(outcome),
-                      f"{ratio:.1f}×" if ratio is not None else "—"]
+            cells += [_first(outcome), _warm(outcome), f"{ratio:.1f}×" if ratio is not None else "—"]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", *headline(results).lines()]
-    problems = [(res.query, tool, o) for res in results for tool, o in res.outcomes.items()
-                if tool != "caliber_cached" and o.status() != "ok"]
+    problems = [
+        (res.query, tool, o)
+        for res in results
+        for tool, o in res.outcomes.items()
+        if tool != "caliber_cached" and o.status() != "ok"
+    ]
     if problems:
         lines += ["", "Wrong answers and errors (the SQL ran on DuckDB and was compared with the reference):"]
         for query, tool, o in problems:
@@ -261,8 +306,11 @@ def markdown(results: Sequence[QueryResult], versions: Mapping[str, str]) -> str
             lines.append(f"- {query.id} · {tool}: {o.status()} — {first}.{cause}")
     floors = [(res, peer) for res in results for peer in res.floors if peer != "caliber"]
     if floors:
-        lines += ["", "Where a peer is faster: sqlglot's own time to build the same SQL as a syntax tree and "
-                  "to render it (`bench/floors.py`), the floor under any compiler that goes through sqlglot:"]
+        lines += [
+            "",
+            "Where a peer is faster: sqlglot's own time to build the same SQL as a syntax tree and "
+            "to render it (`bench/floors.py`), the floor under any compiler that goes through sqlglot:",
+        ]
         lines += [_floor_line(res, peer) for res, peer in floors]
     return "\n".join(lines)
 
@@ -271,11 +319,13 @@ def _floor_line(res: QueryResult, peer: str) -> str:
     theirs, whole = res.outcomes[peer].summary, res.outcomes["caliber"].summary
     assert theirs is not None and whole is not None
     floor, ours, name = res.floors[peer], res.floors["caliber"], NAMES[peer]
-    return (f"- {res.query.id} · {name} compiles it in {fmt_ms(theirs.median_ns)}. sqlglot alone builds "
-            f"{name}'s own SQL in {fmt_ms(floor.build.median_ns)} and renders it in "
-            f"{fmt_ms(floor.render.median_ns)}: **{fmt_ms(floor.median_ns)}**. For Caliber's SQL: "
-            f"{fmt_ms(ours.build.median_ns)} + {fmt_ms(ours.render.median_ns)} of its uncached "
-            f"{fmt_ms(whole.median_ns)}.")
+    return (
+        f"- {res.query.id} · {name} compiles it in {fmt_ms(theirs.median_ns)}. sqlglot alone builds "
+        f"{name}'s own SQL in {fmt_ms(floor.build.median_ns)} and renders it in "
+        f"{fmt_ms(floor.render.median_ns)}: **{fmt_ms(floor.median_ns)}**. For Caliber's SQL: "
+        f"{fmt_ms(ours.build.median_ns)} + {fmt_ms(ours.render.median_ns)} of its uncached "
+        f"{fmt_ms(whole.median_ns)}."
+    )
 
 
 def _first(outcome: Outcome | None) -> str:

@@ -1,7 +1,7 @@
 """Small statistics over timing samples, in nanoseconds, and their display.
 
-    >>> summarize([3_000, 1_000, 2_000]).median_ms
-    0.002
+>>> summarize([3_000, 1_000, 2_000]).median_ms
+0.002
 """
 
 from __future__ import annotations
@@ -53,5 +53,7 @@ def fmt_us(ns: float | None) -> str:
 def machine() -> str:
     """One line that says what the figures were measured on."""
     cores = os.cpu_count() or 0
-    return (f"{cores} cores ({platform.processor() or platform.machine()}), "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    return (
+        f"{cores} cores ({platform.processor() or platform.machine()}), "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )

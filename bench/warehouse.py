@@ -1,8 +1,8 @@
 """The benchmark warehouse: the demo tables of `catalog.demo_data` in a DuckDB file, plus MetricFlow's spine.
 
-    >>> con = open_warehouse(build("/tmp/bench.duckdb", rows=2_000))
-    >>> con.execute("SELECT COUNT(*) FROM dw.mf_time_spine").fetchone()[0] > 0
-    True
+>>> con = open_warehouse(build("/tmp/bench.duckdb", rows=2_000))
+>>> con.execute("SELECT COUNT(*) FROM dw.mf_time_spine").fetchone()[0] > 0
+True
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ DIALECTS = ("duckdb", "hive", "postgres", "bigquery", "clickhouse", "mysql", "sn
 
 def pages(n: int) -> dict[str, Callable[[int], str]]:
     """Page name → the URL of its i-th request."""
+
     def metric(i: int) -> int:
         return (i * 97) % n  # spread over the catalog, a different metric each time
 
@@ -46,8 +47,9 @@ def pages(n: int) -> dict[str, Callable[[int], str]]:
     return {
         "home": lambda i: "/",
         "home, Chinese search": lambda i: f"/?q=指标{metric(i) // 10}",
-        "home, filters + page 3":
-            lambda i: f"/?q=metric&stage=revenue&namespace=ns{i % max(n // 1000, 1):03d}&page=3",
+        "home, filters + page 3": lambda i: (
+            f"/?q=metric&stage=revenue&namespace=ns{i % max(n // 1000, 1):03d}&page=3"
+        ),
         "metric (atomic / ratio / derived)": path,
         "metric, another dialect": lambda i: f"{path(i)}?dialect={DIALECTS[i % len(DIALECTS)]}",
         "metric, old version ?v=1": lambda i: "/m/ns000/m0?v=1",
@@ -77,8 +79,9 @@ def build_store(n: int, folder: Path) -> str:
         raise SystemExit(f"generated catalog invalid: {issues[0]}")
     with Session(repo.engine) as session, session.begin():
         for item in items:
-            writes.create_definition(session, SINGULAR[item.kind], item.namespace, item.name, item.raw,
-                                     "bench", "generated")
+            writes.create_definition(
+                session, SINGULAR[item.kind], item.namespace, item.name, item.raw, "bench", "generated"
+            )
     reworded = files["ns000/m000000.yaml"].replace("Generated metric 0.", "Generated metric 0, reworded.")
     repo.publish({"ns000/m000000.yaml": reworded}, author="bench")
     return url
@@ -128,32 +131,40 @@ def met(timings: Timings) -> bool:
 
 
 def report(n: int, requests: int, timings: Timings, setup_s: float | None, load: float) -> str:
-    rows = ["| page | wall median | wall p99 | CPU median | CPU p99 | p99 under 50 ms |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| page | wall median | wall p99 | CPU median | CPU p99 | p99 under 50 ms |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, wall in timings.wall.items():
         cpu = timings.cpu[name]
-        cells = [statistics.median(wall), percentile(wall, 0.99),
-                 statistics.median(cpu), percentile(cpu, 0.99)]
+        cells = [
+            statistics.median(wall),
+            percentile(wall, 0.99),
+            statistics.median(cpu),
+            percentile(cpu, 0.99),
+        ]
         verdict = "yes" if cells[3] * 1000 < TARGET_MS else "**no**"
         rows.append(f"| {name} | " + " | ".join(f"{c * 1000:.1f} ms" for c in cells) + f" | {verdict} |")
     worst_cpu = max(percentile(v, 0.99) for v in timings.cpu.values()) * 1000
     worst_wall = max(percentile(v, 0.99) for v in timings.wall.values()) * 1000
-    return "\n".join([
-        f"Every page of the web catalog over a store of **{n:,} metrics** (SQLite, `bench.scale` catalog), "
-        f"{requests} requests per page through the ASGI app in-process (`python -m bench.web_bench`).",
-        "",
-        *rows,
-        "",
-        f"- Slowest p99 over the pages: **{worst_cpu:.1f} ms CPU**, {worst_wall:.1f} ms wall "
-        f"(target < {TARGET_MS:.0f} ms for every page; wall time grows with the machine's load, "
-        f"{load:.2f} at start).",
-        f"- First request after start (builds the catalog from the store, the search index and the conflict "
-        f"findings, then freezes them out of the garbage collector): {timings.first:.1f} s.",
-        f"- Store setup (write {n:,} metrics, publish one new version; not part of any page): "
-        + (f"{setup_s:.0f} s." if setup_s is not None else "reused from an earlier run (`--store`)."),
-        "",
-        f"Measured on {machine()}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
-    ])
+    return "\n".join(
+        [
+            f"Every page of the web catalog over a store of **{n:,} metrics** (SQLite, `bench.scale` catalog), "
+            f"{requests} requests per page through the ASGI app in-process (`python -m bench.web_bench`).",
+            "",
+            *rows,
+            "",
+            f"- Slowest p99 over the pages: **{worst_cpu:.1f} ms CPU**, {worst_wall:.1f} ms wall "
+            f"(target < {TARGET_MS:.0f} ms for every page; wall time grows with the machine's load, "
+            f"{load:.2f} at start).",
+            f"- First request after start (builds the catalog from the store, the search index and the conflict "
+            f"findings, then freezes them out of the garbage collector): {timings.first:.1f} s.",
+            f"- Store setup (write {n:,} metrics, publish one new version; not part of any page): "
+            + (f"{setup_s:.0f} s." if setup_s is not None else "reused from an earlier run (`--store`)."),
+            "",
+            f"Measured on {machine()}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

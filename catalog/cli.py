@@ -12,8 +12,12 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="Caliber: one agreed definition per metric, compiled to SQL for every engine.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Caliber: one agreed definition per metric, compiled to SQL for every engine.",
+)
 
 
 @app.command()
@@ -21,10 +25,12 @@ def lint(
     paths: Annotated[list[Path], typer.Argument(help="YAML files or folders (the folder is the namespace).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json | github | sarif")] = "text",
     strict: Annotated[bool, typer.Option(help="Warnings fail the run too.")] = False,
-    conflicts: Annotated[str, typer.Option(help="C001/C003, same name or label with another caliber: "
-                                                "error | warning | off")] = "error",
-    duplicates: Annotated[str, typer.Option(help="C002, same caliber twice: warning | error | off")]
-    = "warning",
+    conflicts: Annotated[
+        str, typer.Option(help="C001/C003, same name or label with another caliber: error | warning | off")
+    ] = "error",
+    duplicates: Annotated[
+        str, typer.Option(help="C002, same caliber twice: warning | error | off")
+    ] = "warning",
 ) -> None:
     """Check definitions: exit 0 clean, 1 errors found, 2 usage or I/O error."""
     from catalog.compare.lint_check import SETTINGS, with_levels
@@ -48,8 +54,9 @@ def lint(
 
 @app.command("conflicts")
 def conflicts_report(
-    paths: Annotated[list[Path] | None, typer.Argument(help="YAML files or folders [default: metric_defs].")]
-    = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="YAML files or folders [default: metric_defs].")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
 ) -> None:
     """Report metrics that share a name or label with another caliber, and calibers defined twice.
@@ -74,20 +81,25 @@ def conflicts_report(
 
 @app.command("compile")
 def compile_command(
-    metric: Annotated[list[str], typer.Option("--metric", "-m",
-                                              help="Metric (repeat); gmv@3 pins version 3.")],
-    by: Annotated[list[str] | None, typer.Option("--by", "-b", help="Dimension (repeat), in column order.")]
-    = None,
+    metric: Annotated[
+        list[str], typer.Option("--metric", "-m", help="Metric (repeat); gmv@3 pins version 3.")
+    ],
+    by: Annotated[
+        list[str] | None, typer.Option("--by", "-b", help="Dimension (repeat), in column order.")
+    ] = None,
     grain: Annotated[str | None, typer.Option(help="day | week | month | quarter | year.")] = None,
-    where: Annotated[str | None, typer.Option(help="Condition over dimensions, e.g. \"city in ('北京')\".")]
-    = None,
+    where: Annotated[
+        str | None, typer.Option(help="Condition over dimensions, e.g. \"city in ('北京')\".")
+    ] = None,
     dialect: Annotated[str, typer.Option("--dialect", "-d", help="Target engine (sqlglot name).")] = "duckdb",
-    defs: Annotated[list[Path] | None, typer.Option("--defs", help="Definitions [default: metric_defs].")]
-    = None,
+    defs: Annotated[
+        list[Path] | None, typer.Option("--defs", help="Definitions [default: metric_defs].")
+    ] = None,
     start: Annotated[str | None, typer.Option(help="Time range start, inclusive (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Time range end, exclusive (YYYY-MM-DD).")] = None,
-    order_by: Annotated[list[str] | None, typer.Option("--order-by", help="Column (repeat); -x: descending.")]
-    = None,
+    order_by: Annotated[
+        list[str] | None, typer.Option("--order-by", help="Column (repeat); -x: descending.")
+    ] = None,
     limit: Annotated[int | None, typer.Option(min=0, help="Row limit.")] = None,
     pretty: Annotated[bool, typer.Option(help="Indent the SQL.")] = True,
 ) -> None:
@@ -107,11 +119,20 @@ def compile_command(
         typer.echo("\n".join(i.message for i in result.issues if i.code == "Y005"), err=True)
         raise typer.Exit(2)
     if result.errors:
-        typer.echo(f"note: {len(result.errors)} definition error(s) leave some metrics out; "
-                   "run `caliber lint`", err=True)
-    query = {"metrics": metric, "dimensions": by or [], "grain": grain, "where": where, "dialect": dialect,
-             "order_by": order_by or [], "limit": limit,
-             "time_range": {"start": start, "end": end} if start is not None else None}
+        typer.echo(
+            f"note: {len(result.errors)} definition error(s) leave some metrics out; run `caliber lint`",
+            err=True,
+        )
+    query = {
+        "metrics": metric,
+        "dimensions": by or [],
+        "grain": grain,
+        "where": where,
+        "dialect": dialect,
+        "order_by": order_by or [],
+        "limit": limit,
+        "time_range": {"start": start, "end": end} if start is not None else None,
+    }
     try:
         compiled = compile_query(query, result.catalog, pretty=pretty)
     except CompileError as err:
@@ -142,10 +163,12 @@ def demo_data(
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface (CALIBER_HOST, else 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(min=1, max=65_535, help="Port (CALIBER_PORT, else 8000).")]
-    = None,
-    workers: Annotated[int | None, typer.Option(min=1, max=64, help="Processes (CALIBER_WORKERS, else 1).")]
-    = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65_535, help="Port (CALIBER_PORT, else 8000).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Processes (CALIBER_WORKERS, else 1).")
+    ] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development; one worker).")] = False,
 ) -> None:
     """Run the REST service. Settings come from CALIBER_* variables (CALIBER_DATABASE_URL, ...)."""
@@ -166,12 +189,23 @@ def serve(
     repo.engine.dispose()
     os.environ["CALIBER_PREPARE_ON_START"] = "false"
     # No access log: formatting and writing a line per request cost more than answering a cached one.
-    uvicorn.run("app.main:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=None if reload else settings.workers, reload=reload, access_log=False)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=None if reload else settings.workers,
+        reload=reload,
+        access_log=False,
+    )
 
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Catalog database URL [default: CALIBER_DATABASE_URL or sqlite:///./caliber.db].")]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Catalog database URL [default: CALIBER_DATABASE_URL or sqlite:///./caliber.db]."
+    ),
+]
 
 
 @app.command()
@@ -180,11 +214,16 @@ def publish(
     db: DbOption = None,
     author: Annotated[str | None, typer.Option(help="Recorded on each new version [default: $USER].")] = None,
     note: Annotated[str, typer.Option(help="Change note recorded on each new version.")] = "",
-    conflicts: Annotated[str, typer.Option(help="C001/C003 involving a changed metric: error | warning "
-                                                "(warning: publish them; they show as open conflicts)")]
-    = "error",
-    duplicates: Annotated[str, typer.Option(help="C002, same caliber twice: warning | error | off")]
-    = "warning",
+    conflicts: Annotated[
+        str,
+        typer.Option(
+            help="C001/C003 involving a changed metric: error | warning "
+            "(warning: publish them; they show as open conflicts)"
+        ),
+    ] = "error",
+    duplicates: Annotated[
+        str, typer.Option(help="C002, same caliber twice: warning | error | off")
+    ] = "warning",
 ) -> None:
     """Store a new version of every changed definition (migrating the database first); exit 1 on lint errors.
 
@@ -204,8 +243,9 @@ def publish(
     repo = Repository.from_url(db)
     try:
         repo.upgrade()
-        result = repo.publish_paths(paths, author=author or getpass.getuser(), note=note,
-                                    conflicts=conflicts, duplicates=duplicates)  # type: ignore[arg-type]
+        result = repo.publish_paths(
+            paths, author=author or getpass.getuser(), note=note, conflicts=conflicts, duplicates=duplicates
+        )  # type: ignore[arg-type]
     except PublishRejected as rejected:
         typer.echo(render(rejected.issues, "text"))
         typer.echo("publish rejected: nothing was written", err=True)
@@ -224,8 +264,9 @@ app.add_typer(db_app, name="db")
 
 
 @db_app.command("upgrade")
-def db_upgrade(db: DbOption = None,
-               revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+def db_upgrade(
+    db: DbOption = None, revision: Annotated[str, typer.Argument(help="Target revision.")] = "head"
+) -> None:
     """Migrate the catalog database up to `revision` (default: the latest)."""
     from catalog.store.repository import Repository
 
@@ -236,8 +277,10 @@ def db_upgrade(db: DbOption = None,
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision; base drops everything.")],
-                 db: DbOption = None) -> None:
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision; base drops everything.")],
+    db: DbOption = None,
+) -> None:
     """Migrate the catalog database down to `revision`."""
     from catalog.store.repository import Repository
 

@@ -37,43 +37,125 @@ class Table:
 
 
 # Column declarations, in table order; they mirror `metric_defs/common/sources.yaml` (a test checks it).
-USERS = (("user_id", "integer"), ("signup_at", "timestamp"), ("signup_date", "date"), ("channel", "string"),
-         ("city", "string"), ("segment", "string"), ("grade", "string"), ("device", "string"),
-         ("first_lesson_at", "timestamp"), ("days_to_first_lesson", "integer"))
-TEACHERS = (("teacher_id", "integer"), ("teacher_name", "string"), ("subject", "string"), ("city", "string"),
-            ("hired_on", "date"), ("is_fulltime", "boolean"))
-LEADS = (("lead_id", "integer"), ("user_id", "integer"), ("account_name", "string"),
-         ("account_type", "string"), ("sales_rep", "string"), ("lead_source", "string"),
-         ("created_at", "timestamp"), ("reached_at", "timestamp"), ("trial_at", "timestamp"),
-         ("signed_at", "timestamp"), ("project_setup_at", "timestamp"), ("paid_at", "timestamp"),
-         ("regular_use_at", "timestamp"), ("referred_at", "timestamp"), ("status", "string"),
-         ("contract_amount", "decimal"), ("seats", "integer"))
-ORDERS = (("order_id", "integer"), ("user_id", "integer"), ("created_at", "timestamp"),
-          ("paid_at", "timestamp"), ("status", "string"), ("course_category", "string"),
-          ("amount", "decimal"), ("coupon_amount", "decimal"), ("is_renewal", "boolean"),
-          ("user_order_seq", "integer"))
-REFUNDS = (("refund_id", "integer"), ("order_id", "integer"), ("user_id", "integer"),
-           ("amount", "decimal"), ("refunded_at", "timestamp"), ("reason", "string"))
-LESSONS = (("attendance_id", "integer"), ("user_id", "integer"), ("teacher_id", "integer"),
-           ("lesson_type", "string"), ("course_category", "string"), ("status", "string"),
-           ("attended", "boolean"), ("minutes", "integer"), ("rating", "integer"),
-           ("scheduled_at", "timestamp"), ("attended_at", "timestamp"))
-APP_EVENTS = (("event_id", "integer"), ("user_id", "integer"), ("event_name", "string"),
-              ("event_time", "timestamp"), ("platform", "string"), ("days_since_signup", "integer"))
-REFERRALS = (("referral_id", "integer"), ("referrer_user_id", "integer"), ("referee_user_id", "integer"),
-             ("created_at", "timestamp"), ("converted_at", "timestamp"), ("reward_amount", "decimal"))
+USERS = (
+    ("user_id", "integer"),
+    ("signup_at", "timestamp"),
+    ("signup_date", "date"),
+    ("channel", "string"),
+    ("city", "string"),
+    ("segment", "string"),
+    ("grade", "string"),
+    ("device", "string"),
+    ("first_lesson_at", "timestamp"),
+    ("days_to_first_lesson", "integer"),
+)
+TEACHERS = (
+    ("teacher_id", "integer"),
+    ("teacher_name", "string"),
+    ("subject", "string"),
+    ("city", "string"),
+    ("hired_on", "date"),
+    ("is_fulltime", "boolean"),
+)
+LEADS = (
+    ("lead_id", "integer"),
+    ("user_id", "integer"),
+    ("account_name", "string"),
+    ("account_type", "string"),
+    ("sales_rep", "string"),
+    ("lead_source", "string"),
+    ("created_at", "timestamp"),
+    ("reached_at", "timestamp"),
+    ("trial_at", "timestamp"),
+    ("signed_at", "timestamp"),
+    ("project_setup_at", "timestamp"),
+    ("paid_at", "timestamp"),
+    ("regular_use_at", "timestamp"),
+    ("referred_at", "timestamp"),
+    ("status", "string"),
+    ("contract_amount", "decimal"),
+    ("seats", "integer"),
+)
+ORDERS = (
+    ("order_id", "integer"),
+    ("user_id", "integer"),
+    ("created_at", "timestamp"),
+    ("paid_at", "timestamp"),
+    ("status", "string"),
+    ("course_category", "string"),
+    ("amount", "decimal"),
+    ("coupon_amount", "decimal"),
+    ("is_renewal", "boolean"),
+    ("user_order_seq", "integer"),
+)
+REFUNDS = (
+    ("refund_id", "integer"),
+    ("order_id", "integer"),
+    ("user_id", "integer"),
+    ("amount", "decimal"),
+    ("refunded_at", "timestamp"),
+    ("reason", "string"),
+)
+LESSONS = (
+    ("attendance_id", "integer"),
+    ("user_id", "integer"),
+    ("teacher_id", "integer"),
+    ("lesson_type", "string"),
+    ("course_category", "string"),
+    ("status", "string"),
+    ("attended", "boolean"),
+    ("minutes", "integer"),
+    ("rating", "integer"),
+    ("scheduled_at", "timestamp"),
+    ("attended_at", "timestamp"),
+)
+APP_EVENTS = (
+    ("event_id", "integer"),
+    ("user_id", "integer"),
+    ("event_name", "string"),
+    ("event_time", "timestamp"),
+    ("platform", "string"),
+    ("days_since_signup", "integer"),
+)
+REFERRALS = (
+    ("referral_id", "integer"),
+    ("referrer_user_id", "integer"),
+    ("referee_user_id", "integer"),
+    ("created_at", "timestamp"),
+    ("converted_at", "timestamp"),
+    ("reward_amount", "decimal"),
+)
 
 CITIES = ("北京", "上海", "广州", "深圳", "成都", "杭州", "武汉", "西安")
 CHANNELS = ("search_ads", "feed_ads", "kol", "organic", "referral", "offline_event")
 DEVICES = ("ios", "android", "pc", "mini_program")
 K12_CATEGORIES = ("k12_math", "k12_english", "k12_chinese")
 ADULT_CATEGORIES = ("adult_english", "ielts_toefl", "programming")
-PRICES = {"k12_math": (1999, 2999, 4999), "k12_english": (1999, 3999, 5999), "k12_chinese": (1499, 2999),
-          "adult_english": (999, 2999), "ielts_toefl": (4999, 8999), "programming": (2999, 5999)}
-SUBJECTS = {"k12_math": "math", "k12_english": "english", "k12_chinese": "chinese",
-            "adult_english": "english", "ielts_toefl": "english", "programming": "programming"}
-FUNNEL = (("reached", 0.82), ("trial", 0.62), ("signed", 0.55), ("project_setup", 0.8), ("paid", 0.85),
-          ("regular_use", 0.72), ("referred", 0.35))
+PRICES = {
+    "k12_math": (1999, 2999, 4999),
+    "k12_english": (1999, 3999, 5999),
+    "k12_chinese": (1499, 2999),
+    "adult_english": (999, 2999),
+    "ielts_toefl": (4999, 8999),
+    "programming": (2999, 5999),
+}
+SUBJECTS = {
+    "k12_math": "math",
+    "k12_english": "english",
+    "k12_chinese": "chinese",
+    "adult_english": "english",
+    "ielts_toefl": "english",
+    "programming": "programming",
+}
+FUNNEL = (
+    ("reached", 0.82),
+    ("trial", 0.62),
+    ("signed", 0.55),
+    ("project_setup", 0.8),
+    ("paid", 0.85),
+    ("regular_use", 0.72),
+    ("referred", 0.35),
+)
 SKIPPABLE = frozenset({"trial", "project_setup"})
 """Real deals skip these: a school signs without a trial, or pays before the project is set up."""
 
@@ -146,9 +228,17 @@ def _users(rng: random.Random, n: int) -> tuple[list[_User], list[list[Any]]]:
 def _teachers(rng: random.Random, n: int) -> Table:
     surnames = "王李张刘陈杨黄赵周吴"
     subjects = ("math", "english", "chinese", "programming")
-    rows = [(i, f"{surnames[i % len(surnames)]}老师{i:03d}", subjects[i % len(subjects)], rng.choice(CITIES),
-             date(2024, 1, 1) + timedelta(days=rng.randrange(540)), rng.random() < 0.6)
-            for i in range(1, n + 1)]
+    rows = [
+        (
+            i,
+            f"{surnames[i % len(surnames)]}老师{i:03d}",
+            subjects[i % len(subjects)],
+            rng.choice(CITIES),
+            date(2024, 1, 1) + timedelta(days=rng.randrange(540)),
+            rng.random() < 0.6,
+        )
+        for i in range(1, n + 1)
+    ]
     return Table("dw.dim_teachers", TEACHERS, rows)
 
 
@@ -189,10 +279,24 @@ def _lessons(rng: random.Random, users: list[_User], target: int, n_teachers: in
         if attended_at is not None and (user.first_lesson_at is None or attended_at < user.first_lesson_at):
             user.first_lesson_at = attended_at
         minutes = (30 if kind == "trial" else rng.choice((25, 45, 45, 60))) if attended else 0
-        rating = rng.choices((5, 4, 3, 2, 1), (50, 30, 12, 5, 3))[0] if attended and rng.random() < 0.6 \
-            else None
-        rows.append((attendance_id, user.user_id, rng.randint(1, n_teachers), kind, user.category, status,
-                     attended, minutes, rating, when, attended_at))
+        rating = (
+            rng.choices((5, 4, 3, 2, 1), (50, 30, 12, 5, 3))[0] if attended and rng.random() < 0.6 else None
+        )
+        rows.append(
+            (
+                attendance_id,
+                user.user_id,
+                rng.randint(1, n_teachers),
+                kind,
+                user.category,
+                status,
+                attended,
+                minutes,
+                rating,
+                when,
+                attended_at,
+            )
+        )
     return Table("dw.fact_lessons", LESSONS, rows)
 
 
@@ -214,8 +318,17 @@ def _orders(rng: random.Random, users: list[_User], target: int) -> Table:
         paid_at = None
         if status in ("paid", "refunded"):
             paid_at = min(created + timedelta(minutes=rng.randint(1, 120)), END - timedelta(seconds=1))
-        raw.append((user.user_id, created, paid_at, status, category, amount.quantize(Decimal("0.01")),
-                    coupon.quantize(Decimal("0.01"))))
+        raw.append(
+            (
+                user.user_id,
+                created,
+                paid_at,
+                status,
+                category,
+                amount.quantize(Decimal("0.01")),
+                coupon.quantize(Decimal("0.01")),
+            )
+        )
     raw.sort(key=lambda r: (r[1], r[0]))
     bought: dict[int, set[str]] = {}
     paid_count: dict[int, int] = {}
@@ -268,19 +381,34 @@ def _leads(rng: random.Random, n: int, n_users: int) -> Table:
             stamps[step], status = when, step
         city = rng.choice(CITIES)
         school = rng.random() < 0.6
-        name = f"{city}第{rng.randint(1, 40)}中学" if school else \
-            f"{city}{rng.choice(('启明', '星河', '远航', '云帆'))}科技有限公司"
-        contract = Decimal(rng.choice((20_000, 50_000, 80_000, 120_000, 200_000))) if "signed" in stamps \
-            else None
+        name = (
+            f"{city}第{rng.randint(1, 40)}中学"
+            if school
+            else f"{city}{rng.choice(('启明', '星河', '远航', '云帆'))}科技有限公司"
+        )
+        contract = (
+            Decimal(rng.choice((20_000, 50_000, 80_000, 120_000, 200_000))) if "signed" in stamps else None
+        )
         raw.append((created, stamps, status, name, "school" if school else "company", contract))
     raw.sort(key=lambda r: r[0])
     rows = []
     for lead_id, (created, stamps, status, name, kind, contract) in enumerate(raw, start=1):
         user_id = rng.randint(1, n_users) if rng.random() < 0.4 else None
-        rows.append((lead_id, user_id, name, kind, rng.choice(reps), rng.choice(sources), created,
-                     *(stamps.get(step) for step, _p in FUNNEL), status,
-                     None if contract is None else contract.quantize(Decimal("0.01")),
-                     rng.choice((30, 50, 100, 200, 500))))
+        rows.append(
+            (
+                lead_id,
+                user_id,
+                name,
+                kind,
+                rng.choice(reps),
+                rng.choice(sources),
+                created,
+                *(stamps.get(step) for step, _p in FUNNEL),
+                status,
+                None if contract is None else contract.quantize(Decimal("0.01")),
+                rng.choice((30, 50, 100, 200, 500)),
+            )
+        )
     return Table("dw.fact_leads", LEADS, rows)
 
 
@@ -291,11 +419,20 @@ def _app_events(rng: random.Random, users: list[_User], n: int) -> Table:
     for user in rng.choices(users, weights, k=n):
         when = _ts(rng, user.signup_at)
         platform = user.device if rng.random() < 0.7 else rng.choice((*DEVICES, "web"))
-        raw.append((when, user.user_id, rng.choices(names, (50, 20, 15, 10, 5))[0], platform,
-                    (when - user.signup_at).days))
+        raw.append(
+            (
+                when,
+                user.user_id,
+                rng.choices(names, (50, 20, 15, 10, 5))[0],
+                platform,
+                (when - user.signup_at).days,
+            )
+        )
     raw.sort(key=lambda r: (r[0], r[1]))
-    rows = [(i, uid, name, when, platform, days)
-            for i, (when, uid, name, platform, days) in enumerate(raw, start=1)]
+    rows = [
+        (i, uid, name, when, platform, days)
+        for i, (when, uid, name, platform, days) in enumerate(raw, start=1)
+    ]
     return Table("dw.fact_app_events", APP_EVENTS, rows)
 
 
@@ -314,27 +451,63 @@ def _referrals(rng: random.Random, users: list[_User], n: int) -> Table:
                 referee = users[rng.randrange(lo, hi)]
         raw.append((created, referrer.user_id, referee))
     raw.sort(key=lambda r: (r[0], r[1]))
-    rows = [(i, referrer_id, referee and referee.user_id, created, referee and referee.signup_at,
-             Decimal(rng.choice((50, 100))).quantize(Decimal("0.01")) if referee else None)
-            for i, (created, referrer_id, referee) in enumerate(raw, start=1)]
+    rows = [
+        (
+            i,
+            referrer_id,
+            referee and referee.user_id,
+            created,
+            referee and referee.signup_at,
+            Decimal(rng.choice((50, 100))).quantize(Decimal("0.01")) if referee else None,
+        )
+        for i, (created, referrer_id, referee) in enumerate(raw, start=1)
+    ]
     return Table("dw.fact_referrals", REFERRALS, rows)
 
 
 # --- the I/O edge ---------------------------------------------------------------------------------------
 
 DDL_TYPES: dict[str, dict[str, str]] = {
-    "duckdb": {"string": "VARCHAR", "integer": "BIGINT", "decimal": "DECIMAL(12,2)", "float": "DOUBLE",
-               "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"},
+    "duckdb": {
+        "string": "VARCHAR",
+        "integer": "BIGINT",
+        "decimal": "DECIMAL(12,2)",
+        "float": "DOUBLE",
+        "boolean": "BOOLEAN",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+    },
     # SQLite has no date, time or boolean storage: text in ISO form sorts and compares correctly, 0/1 for
     # booleans. NUMERIC affinity keeps decimals numeric (stored as REAL or INTEGER).
-    "sqlite": {"string": "TEXT", "integer": "INTEGER", "decimal": "NUMERIC", "float": "REAL",
-               "boolean": "INTEGER", "date": "TEXT", "timestamp": "TEXT"},
-    "postgres": {"string": "TEXT", "integer": "BIGINT", "decimal": "NUMERIC(12,2)",
-                 "float": "DOUBLE PRECISION", "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"},
+    "sqlite": {
+        "string": "TEXT",
+        "integer": "INTEGER",
+        "decimal": "NUMERIC",
+        "float": "REAL",
+        "boolean": "INTEGER",
+        "date": "TEXT",
+        "timestamp": "TEXT",
+    },
+    "postgres": {
+        "string": "TEXT",
+        "integer": "BIGINT",
+        "decimal": "NUMERIC(12,2)",
+        "float": "DOUBLE PRECISION",
+        "boolean": "BOOLEAN",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+    },
     # MySQL/MariaDB TIMESTAMP converts through the session time zone and ends in 2038: DATETIME is the
     # plain wall-clock type. BOOLEAN is TINYINT(1). Tables need utf8mb4 for the Chinese text.
-    "mysql": {"string": "VARCHAR(255)", "integer": "BIGINT", "decimal": "DECIMAL(12,2)", "float": "DOUBLE",
-              "boolean": "BOOLEAN", "date": "DATE", "timestamp": "DATETIME"},
+    "mysql": {
+        "string": "VARCHAR(255)",
+        "integer": "BIGINT",
+        "decimal": "DECIMAL(12,2)",
+        "float": "DOUBLE",
+        "boolean": "BOOLEAN",
+        "date": "DATE",
+        "timestamp": "DATETIME",
+    },
 }
 
 
@@ -343,8 +516,9 @@ def ddl_type(column_type: str, engine: str) -> str:
     try:
         return DDL_TYPES[engine][column_type]
     except KeyError:
-        raise ValueError(f"no DDL type for {column_type!r} on {engine!r}; engines: {sorted(DDL_TYPES)}") \
-            from None
+        raise ValueError(
+            f"no DDL type for {column_type!r} on {engine!r}; engines: {sorted(DDL_TYPES)}"
+        ) from None
 
 
 def create_table_sql(table: Table, engine: str) -> str:

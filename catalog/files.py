@@ -33,14 +33,27 @@ def find_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Issu
                 if file.suffix in YAML_SUFFIXES and file.is_file() and not _hidden(file.relative_to(path)):
                     found.append((file, namespace_of(file.resolve().parent.name)))
         elif path.exists():
-            issues.append(issue("Y005", f"not a regular file or folder: {path}", Location(str(path)),
-                                "lint YAML files or folders of them"))
+            issues.append(
+                issue(
+                    "Y005",
+                    f"not a regular file or folder: {path}",
+                    Location(str(path)),
+                    "lint YAML files or folders of them",
+                )
+            )
         else:
-            issues.append(issue("Y005", f"no such file or folder: {path}", Location(str(path)),
-                                "check the path"))
+            issues.append(
+                issue("Y005", f"no such file or folder: {path}", Location(str(path)), "check the path")
+            )
     if len(found) > MAX_FILES:
-        issues.append(issue("Y004", f"{len(found):,} files; the limit is {MAX_FILES:,}",
-                            Location(str(found[MAX_FILES][0])), "lint the folders in smaller groups"))
+        issues.append(
+            issue(
+                "Y004",
+                f"{len(found):,} files; the limit is {MAX_FILES:,}",
+                Location(str(found[MAX_FILES][0])),
+                "lint the folders in smaller groups",
+            )
+        )
         found = found[:MAX_FILES]
     return found, issues
 

@@ -118,8 +118,9 @@ CODES: dict[str, tuple[Level, str]] = {
 }
 
 
-def issue(code: str, message: str, location: Location | None = None, hint: str = "",
-          level: Level | None = None) -> Issue:
+def issue(
+    code: str, message: str, location: Location | None = None, hint: str = "", level: Level | None = None
+) -> Issue:
     """Build an issue with the code's default level."""
     default_level, _ = CODES[code]
     return Issue(code, level or default_level, message, location or Location(), hint)

@@ -64,12 +64,18 @@ def _explain_missing(catalog: Catalog, start: str, goal: str) -> JoinProblem:
     shared = {e.name for e in start_source.entities} & {e.name for e in goal_source.entities}
     if shared:
         entity = sorted(shared)[0]
-        return JoinProblem("J002", f"{start} and {goal} share the entity `{entity}`, but it is not the "
-                           f"primary entity of {goal}: joining would repeat each {start} row (fan-out)",
-                           f"use a dimension of a source whose primary entity is `{entity}`")
-    return JoinProblem("J001", f"no join path from {start} to {goal}",
-                       f"give {start} an entity that is the primary entity of {goal} "
-                       f"({goal_source.primary.name if goal_source.primary else 'it has none'})")
+        return JoinProblem(
+            "J002",
+            f"{start} and {goal} share the entity `{entity}`, but it is not the "
+            f"primary entity of {goal}: joining would repeat each {start} row (fan-out)",
+            f"use a dimension of a source whose primary entity is `{entity}`",
+        )
+    return JoinProblem(
+        "J001",
+        f"no join path from {start} to {goal}",
+        f"give {start} an entity that is the primary entity of {goal} "
+        f"({goal_source.primary.name if goal_source.primary else 'it has none'})",
+    )
 
 
 def _sources_by_primary_entity(catalog: Catalog) -> dict[str, list[Source]]:

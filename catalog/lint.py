@@ -1,8 +1,8 @@
 """The whole definition pipeline in one call: files → load → validate → resolve → compare → issues + catalog.
 
-    >>> result = lint_texts({"finance/a.yaml": "metrics: {}"})
-    >>> result.ok, len(result.catalog.metrics)
-    (True, 0)
+>>> result = lint_texts({"finance/a.yaml": "metrics: {}"})
+>>> result.ok, len(result.catalog.metrics)
+(True, 0)
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def _without_gc_pauses(run: Callable[P, R]) -> Callable[P, R]:
     collector keeps re-scanning a growing heap for cycles that are not there: 37% of linting 10,000 metrics
     (bench/scale.py). Collection resumes when the run ends; a caller that had disabled it keeps it off.
     """
+
     @functools.wraps(run)
     def paused(*args: P.args, **kwargs: P.kwargs) -> R:
         was_enabled = gc.isenabled()
@@ -47,6 +48,7 @@ def _without_gc_pauses(run: Callable[P, R]) -> Callable[P, R]:
         finally:
             if was_enabled:
                 gc.enable()
+
     return paused
 
 
@@ -97,8 +99,11 @@ def load_texts(files: Mapping[str, str]) -> tuple[list[tuple[Document, str]], li
     return docs, issues
 
 
-def _lint_documents(docs: list[tuple[Document, str]], issues: list[Issue], files: tuple[str, ...],
-                    ) -> LintResult:
+def _lint_documents(
+    docs: list[tuple[Document, str]],
+    issues: list[Issue],
+    files: tuple[str, ...],
+) -> LintResult:
     items: list[Item] = []
     for doc, namespace in docs:
         found_items, found = validate_document(doc, namespace)
@@ -107,8 +112,12 @@ def _lint_documents(docs: list[tuple[Document, str]], issues: list[Issue], files
     return lint_items(items, issues, files)
 
 
-def lint_items(items: list[Item], issues: list[Issue], files: tuple[str, ...] = (),
-               checks: Iterable[CatalogCheck] | None = None) -> LintResult:
+def lint_items(
+    items: list[Item],
+    issues: list[Issue],
+    files: tuple[str, ...] = (),
+    checks: Iterable[CatalogCheck] | None = None,
+) -> LintResult:
     """Resolve already validated items and run the catalog checks (the store overlays stored items).
 
     `checks` replaces the registered ones: the store runs the conflict check itself, to judge each finding.

@@ -77,29 +77,48 @@ def load_file(path: Path, display: str | None = None) -> tuple[Document | None, 
     try:
         data = read_capped(path)
     except OSError as err:
-        return None, [issue("Y005", f"cannot read file: {err.strerror or err}", Location(name, 0, 0),
-                            "check the path and its permissions")]
+        return None, [
+            issue(
+                "Y005",
+                f"cannot read file: {err.strerror or err}",
+                Location(name, 0, 0),
+                "check the path and its permissions",
+            )
+        ]
     return load_bytes(data, name)
 
 
 def load_bytes(data: bytes, file: str) -> tuple[Document | None, list[Issue]]:
     """Parse the bytes of a file (UTF-8) as `load_file` does once it has read them."""
     if len(data) > MAX_FILE_BYTES:
-        return None, [issue("Y004", f"file is larger than {MAX_FILE_BYTES:,} bytes",
-                            Location(file, 1, 1), "split the definitions into several files")]
+        return None, [
+            issue(
+                "Y004",
+                f"file is larger than {MAX_FILE_BYTES:,} bytes",
+                Location(file, 1, 1),
+                "split the definitions into several files",
+            )
+        ]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        return None, [issue("Y005", f"file is not UTF-8 ({err.reason})", Location(file, 1, 1),
-                            "save the file as UTF-8")]
+        return None, [
+            issue("Y005", f"file is not UTF-8 ({err.reason})", Location(file, 1, 1), "save the file as UTF-8")
+        ]
     return load_text(text, file)
 
 
 def load_text(text: str, file: str = "<input>") -> tuple[Document | None, list[Issue]]:
     """Parse YAML text; the document is None when nothing usable could be read."""
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        return None, [issue("Y004", f"document is larger than {MAX_FILE_BYTES:,} bytes", Location(file, 1, 1),
-                            "split the definitions into several files")]
+        return None, [
+            issue(
+                "Y004",
+                f"document is larger than {MAX_FILE_BYTES:,} bytes",
+                Location(file, 1, 1),
+                "split the definitions into several files",
+            )
+        ]
     doc = Document(file, None)
     builder = _Builder(doc)
     try:
@@ -110,11 +129,23 @@ def load_text(text: str, file: str = "<input>") -> tuple[Document | None, list[I
         mark = err.problem_mark or err.context_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
         problem = " ".join(str(p) for p in (err.context, err.problem) if p)
-        return None, [issue("Y001", f"malformed YAML: {problem}", loc,
-                            "check indentation, quotes and that every mapping key ends with ':'")]
+        return None, [
+            issue(
+                "Y001",
+                f"malformed YAML: {problem}",
+                loc,
+                "check indentation, quotes and that every mapping key ends with ':'",
+            )
+        ]
     except (YAMLError, ValueError, UnicodeError) as err:
-        return None, [issue("Y001", f"malformed YAML: {str(err)[:200]}", Location(file, 1, 1),
-                            "save the file as plain UTF-8 text without control characters")]
+        return None, [
+            issue(
+                "Y001",
+                f"malformed YAML: {str(err)[:200]}",
+                Location(file, 1, 1),
+                "save the file as plain UTF-8 text without control characters",
+            )
+        ]
     doc.positions.setdefault((), (1, 1))
     return doc, builder.issues
 
@@ -175,8 +206,13 @@ class _Builder:
                 value = _plain(event.value) if plain else self._scalar(event)
                 top = stack[-1] if stack else None
                 # The two common cases, a new text key and a value under a key, skip the general bookkeeping.
-                if top is not None and event.anchor is None and type(top.value) is dict \
-                        and value is not _MERGE_KEY and not top.merging:
+                if (
+                    top is not None
+                    and event.anchor is None
+                    and type(top.value) is dict
+                    and value is not _MERGE_KEY
+                    and not top.merging
+                ):
                     mapping: dict[str, Any] = top.value
                     if top.key is None:
                         if type(value) is str and value not in mapping:
@@ -213,16 +249,24 @@ class _Builder:
             elif kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise self._refuse("Y001", "a definition file holds one YAML document; found another",
-                                       event, "remove the `---` line or split the file in two")
+                    raise self._refuse(
+                        "Y001",
+                        "a definition file holds one YAML document; found another",
+                        event,
+                        "remove the `---` line or split the file in two",
+                    )
         return root
 
     # -- nodes -------------------------------------------------------------------------------------------
     def _open(self, event: Any, mapping: bool) -> None:
         expected = _MAP if mapping else _SEQ
         if event.tag not in (None, expected, "!"):
-            raise self._refuse("Y003", f"tag {event.tag!r} is not allowed", event,
-                               "remove the tag: definitions use plain YAML values only")
+            raise self._refuse(
+                "Y003",
+                f"tag {event.tag!r} is not allowed",
+                event,
+                "remove the tag: definitions use plain YAML values only",
+            )
         path: Path_ = ()
         if self.stack:
             parent = self.stack[-1]
@@ -233,11 +277,19 @@ class _Builder:
             elif parent.merging:
                 path = parent.path
             else:
-                raise self._refuse("Y001", "mapping keys must be plain text", event,
-                                   "write `name: value`, not a list or mapping as a key")
+                raise self._refuse(
+                    "Y001",
+                    "mapping keys must be plain text",
+                    event,
+                    "write `name: value`, not a list or mapping as a key",
+                )
         if len(self.stack) >= MAX_DEPTH:
-            raise self._refuse("Y004", f"document nests deeper than {MAX_DEPTH} levels", event,
-                               "definitions never need this depth; flatten the structure")
+            raise self._refuse(
+                "Y004",
+                f"document nests deeper than {MAX_DEPTH} levels",
+                event,
+                "definitions never need this depth; flatten the structure",
+            )
         self._spend(1, event)
         self.doc.positions.setdefault(path, _at(event))
         self.stack.append(_Collection({} if mapping else [], path, event.anchor))
@@ -245,12 +297,20 @@ class _Builder:
     def _alias(self, event: Any) -> None:
         found = self.anchors.get(event.anchor)
         if found is None:
-            raise self._refuse("Y001", f"alias *{event.anchor} refers to no anchor defined before it", event,
-                               "define `&name` before `*name`; an alias cannot refer to its own parent")
+            raise self._refuse(
+                "Y001",
+                f"alias *{event.anchor} refers to no anchor defined before it",
+                event,
+                "define `&name` before `*name`; an alias cannot refer to its own parent",
+            )
         value, size, height = found
         if len(self.stack) + height > MAX_DEPTH:
-            raise self._refuse("Y004", f"document nests deeper than {MAX_DEPTH} levels", event,
-                               "definitions never need this depth; flatten the structure")
+            raise self._refuse(
+                "Y004",
+                f"document nests deeper than {MAX_DEPTH} levels",
+                event,
+                "definitions never need this depth; flatten the structure",
+            )
         self._spend(size, event)
         if self.stack:
             self._place(_copy(value), event, size, height, True)
@@ -258,9 +318,12 @@ class _Builder:
     def _spend(self, size: int, event: Any) -> None:
         self.budget -= size
         if self.budget < 0:
-            raise self._refuse("Y004", f"document expands to more than {MAX_NODES:,} values "
-                               "(aliases referring to aliases?)", event,
-                               "write values out instead of nesting aliases")
+            raise self._refuse(
+                "Y004",
+                f"document expands to more than {MAX_NODES:,} values (aliases referring to aliases?)",
+                event,
+                "write values out instead of nesting aliases",
+            )
 
     def _place(self, value: Any, event: Any, size: int, height: int, leaf: bool) -> None:
         """Attach a finished value to the open collection; `leaf` is a scalar or alias (no position yet)."""
@@ -288,8 +351,9 @@ class _Builder:
     def _key(self, parent: _Collection, value: Any, event: Any) -> None:
         at = _at(event)
         if type(event) is not ScalarEvent:
-            raise self._refuse("Y001", "mapping keys must be plain text", event,
-                               "write `name: value`, not an alias as a key")
+            raise self._refuse(
+                "Y001", "mapping keys must be plain text", event, "write `name: value`, not an alias as a key"
+            )
         if value is _MERGE_KEY:
             parent.merging, parent.key_at = True, at
             return
@@ -299,9 +363,14 @@ class _Builder:
         parent.duplicate = key in parent.value
         if parent.duplicate:
             first = self.doc.positions.get(path, at)
-            self.issues.append(issue("Y002", f"key {key!r} appears twice in this mapping "
-                                     f"(first at line {first[0]})", Location(self.doc.file, *at),
-                                     "remove or rename one of them"))
+            self.issues.append(
+                issue(
+                    "Y002",
+                    f"key {key!r} appears twice in this mapping (first at line {first[0]})",
+                    Location(self.doc.file, *at),
+                    "remove or rename one of them",
+                )
+            )
             return
         self.doc.positions[path] = at
 
@@ -311,9 +380,14 @@ class _Builder:
         for merged, at in done.merges:
             for source in merged if isinstance(merged, list) else [merged]:
                 if not isinstance(source, dict):
-                    raise _Refused(issue("Y001", "a merge key `<<` must refer to a mapping",
-                                         Location(self.doc.file, *at),
-                                         "write `<<: *anchor` where the anchor names a mapping"))
+                    raise _Refused(
+                        issue(
+                            "Y001",
+                            "a merge key `<<` must refer to a mapping",
+                            Location(self.doc.file, *at),
+                            "write `<<: *anchor` where the anchor names a mapping",
+                        )
+                    )
                 for key, value in source.items():
                     if key not in done.value:
                         done.value[key] = _copy(value)
@@ -328,8 +402,12 @@ class _Builder:
         if tag == "!":
             return value
         if tag not in _SCALAR_TAGS:
-            raise self._refuse("Y003", f"tag {tag!r} is not allowed", event,
-                               "remove the tag: definitions use plain YAML values only")
+            raise self._refuse(
+                "Y003",
+                f"tag {tag!r} is not allowed",
+                event,
+                "remove the tag: definitions use plain YAML values only",
+            )
         return _convert_scalar(value, tag)
 
 

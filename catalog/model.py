@@ -211,11 +211,15 @@ class Catalog:
     _bare: dict[str, dict[str, list[str]]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_bare", {kind: _by_bare_name(getattr(self, kind))
-                                           for kind in ("sources", "dimensions", "metrics")})
+        object.__setattr__(
+            self,
+            "_bare",
+            {kind: _by_bare_name(getattr(self, kind)) for kind in ("sources", "dimensions", "metrics")},
+        )
 
-    def find(self, kind: Literal["sources", "dimensions", "metrics"], name: str,
-             namespace: str | None = None) -> list[str]:
+    def find(
+        self, kind: Literal["sources", "dimensions", "metrics"], name: str, namespace: str | None = None
+    ) -> list[str]:
         """Keys that `name` may mean: exact `ns.name`, else `name` in `namespace`, else `name` anywhere.
 
         More than one key means the bare name is ambiguous.

@@ -38,8 +38,17 @@ RefName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 _PINNED = re.compile(r"^(?P<name>[^@]+)@(?P<version>[1-9][0-9]{0,8})$")
 # How many values each operator takes: (min, max); None = no upper bound beyond MAX_VALUES.
 VALUE_COUNTS: dict[str, tuple[int, int | None]] = {
-    "=": (1, 1), "!=": (1, 1), "<": (1, 1), "<=": (1, 1), ">": (1, 1), ">=": (1, 1), "like": (1, 1),
-    "in": (1, None), "not_in": (1, None), "between": (2, 2), "is_null": (0, 0),
+    "=": (1, 1),
+    "!=": (1, 1),
+    "<": (1, 1),
+    "<=": (1, 1),
+    ">": (1, 1),
+    ">=": (1, 1),
+    "like": (1, 1),
+    "in": (1, None),
+    "not_in": (1, None),
+    "between": (2, 2),
+    "is_null": (0, 0),
 }
 
 
@@ -90,7 +99,8 @@ class MetricQuery(_Model):
     where: Annotated[str, StringConstraints(max_length=MAX_WHERE)] | None = None
     time_range: TimeRange | None = None
     order_by: Annotated[list[RefName], Field(max_length=MAX_METRICS + MAX_DIMENSIONS + 1)] = Field(
-        default_factory=list)
+        default_factory=list
+    )
     limit: Annotated[int, Field(ge=0, le=MAX_LIMIT)] | None = None
     dialect: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "duckdb"
 

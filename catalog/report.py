@@ -1,9 +1,9 @@
 """Render lint issues for people and machines: text, json, GitHub annotations, SARIF 2.1.0.
 
-    >>> from catalog.issues import Location, issue
-    >>> print(render([issue("R003", "unknown metric 'gmvv'", Location("finance/a.yaml", 4, 5))], "text"))
-    finance/a.yaml:4:5: R003 unknown metric 'gmvv'
-    1 error(s), 0 warning(s)
+>>> from catalog.issues import Location, issue
+>>> print(render([issue("R003", "unknown metric 'gmvv'", Location("finance/a.yaml", 4, 5))], "text"))
+finance/a.yaml:4:5: R003 unknown metric 'gmvv'
+1 error(s), 0 warning(s)
 """
 
 from __future__ import annotations
@@ -72,32 +72,39 @@ def _uri(file: str) -> str:
 def _sarif(issues: Sequence[Issue]) -> str:
     used = sorted({i.code for i in issues})
     index = {code: n for n, code in enumerate(used)}
-    rules = [{
-        "id": code,
-        "shortDescription": {"text": CODES[code][1] if code in CODES else code},
-        "defaultConfiguration": {"level": CODES[code][0].value if code in CODES else "error"},
-    } for code in used]
+    rules = [
+        {
+            "id": code,
+            "shortDescription": {"text": CODES[code][1] if code in CODES else code},
+            "defaultConfiguration": {"level": CODES[code][0].value if code in CODES else "error"},
+        }
+        for code in used
+    ]
     results = []
     for i in issues:
         physical: dict[str, object] = {"artifactLocation": {"uri": _uri(i.location.file)}}
         if i.location.line > 0:
             physical["region"] = {"startLine": i.location.line, "startColumn": max(i.location.col, 1)}
-        results.append({
-            "ruleId": i.code,
-            "ruleIndex": index[i.code],
-            "level": "error" if i.level is Level.ERROR else "warning",
-            "message": {"text": i.message + (f" (hint: {i.hint})" if i.hint else "")},
-            "locations": [{"physicalLocation": physical}],
-        })
+        results.append(
+            {
+                "ruleId": i.code,
+                "ruleIndex": index[i.code],
+                "level": "error" if i.level is Level.ERROR else "warning",
+                "message": {"text": i.message + (f" (hint: {i.hint})" if i.hint else "")},
+                "locations": [{"physicalLocation": physical}],
+            }
+        )
     doc = {
         "version": "2.1.0",
         "$schema": SARIF_SCHEMA,
-        "runs": [{"tool": {"driver": {"name": "caliber", "rules": rules}},
-                  "results": results}],
+        "runs": [{"tool": {"driver": {"name": "caliber", "rules": rules}}, "results": results}],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
 _RENDERERS: dict[str, Callable[[Sequence[Issue]], str]] = {
-    "text": _text, "json": _json, "github": _github, "sarif": _sarif,
+    "text": _text,
+    "json": _json,
+    "github": _github,
+    "sarif": _sarif,
 }

@@ -53,9 +53,14 @@ class _Resolver:
             table = self.items[item.kind]
             if item.key in table:
                 first = table[item.key]
-                self._report(item, (), "S006", f"{item.kind[:-1]} {item.key!r} is defined twice "
-                             f"(first in {first.doc.file}:{first.doc.position(first.path).line})",
-                             "rename or remove one of them")
+                self._report(
+                    item,
+                    (),
+                    "S006",
+                    f"{item.kind[:-1]} {item.key!r} is defined twice "
+                    f"(first in {first.doc.file}:{first.doc.position(first.path).line})",
+                    "rename or remove one of them",
+                )
                 continue
             table[item.key] = item
         for kind, table in self.items.items():
@@ -63,8 +68,10 @@ class _Resolver:
                 if item.definition is None:
                     self.broken.add((kind, key))
                     del table[key]
-        self.names = {kind: _Names([*table, *(k for b_kind, k in self.broken if b_kind == kind)])
-                      for kind, table in self.items.items()}
+        self.names = {
+            kind: _Names([*table, *(k for b_kind, k in self.broken if b_kind == kind)])
+            for kind, table in self.items.items()
+        }
         self.sources: dict[str, m.Source] = {}
         self.dimensions: dict[str, m.Dimension] = {}
         self.metrics: dict[str, m.Metric] = {}
@@ -76,8 +83,14 @@ class _Resolver:
     def _loc(self, item: Item, field: tuple[str | int, ...]) -> Location:
         return item.doc.position((*item.path, *field))
 
-    def _report(self, item: Item, field: tuple[str | int, ...], code: str, message: str, hint: str = "",
-                ) -> None:
+    def _report(
+        self,
+        item: Item,
+        field: tuple[str | int, ...],
+        code: str,
+        message: str,
+        hint: str = "",
+    ) -> None:
         self.issues.append(issue(code, message, self._loc(item, field), hint))
 
     def _ref(self, item: Item, field: tuple[str | int, ...], kind: Kind, name: str) -> str | None:
@@ -87,14 +100,23 @@ class _Resolver:
             return None if (kind, found[0]) in self.broken else found[0]
         code = {"sources": "R001", "dimensions": "R002", "metrics": "R003"}[kind]
         if found:
-            self._report(item, field, "R007",
-                         f"{kind[:-1]} {name!r} is ambiguous: {', '.join(sorted(found))}",
-                         "write it as namespace.name")
+            self._report(
+                item,
+                field,
+                "R007",
+                f"{kind[:-1]} {name!r} is ambiguous: {', '.join(sorted(found))}",
+                "write it as namespace.name",
+            )
             return None
         known = self.names[kind].keys
         close = difflib.get_close_matches(name, [*known, *(k.split(".", 1)[1] for k in known)], n=1)
-        self._report(item, field, code, f"unknown {kind[:-1]} {name!r}",
-                     f"did you mean {close[0]!r}?" if close else f"define it under `{kind}:`")
+        self._report(
+            item,
+            field,
+            code,
+            f"unknown {kind[:-1]} {name!r}",
+            f"did you mean {close[0]!r}?" if close else f"define it under `{kind}:`",
+        )
         return None
 
     def _sql(self, item: Item, field: str, text: str, source: m.Source | None) -> bool:
@@ -112,10 +134,13 @@ class _Resolver:
             unknown = sorted(c for c in parsed.columns if c not in source.columns)
             for column in unknown:
                 close = difflib.get_close_matches(column, list(source.columns), n=1)
-                self._report(item, (field,), "R005", f"`{field}` reads {column!r}, which source "
-                             f"{source.key} does not declare",
-                             f"did you mean {close[0]!r}?" if close
-                             else "add it under the source's `columns:`")
+                self._report(
+                    item,
+                    (field,),
+                    "R005",
+                    f"`{field}` reads {column!r}, which source {source.key} does not declare",
+                    f"did you mean {close[0]!r}?" if close else "add it under the source's `columns:`",
+                )
             return not unknown
         return True
 
@@ -123,14 +148,24 @@ class _Resolver:
         """Expressions over one source name its columns bare; `*` only as the whole `expr` of a count."""
         if parsed.qualified:
             table, column = min(parsed.qualified)
-            self._report(item, (field,), "Q003", f"`{field}` qualifies column '{table}.{column}'",
-                         f"write {column!r} alone: the expression reads its own source's row")
+            self._report(
+                item,
+                (field,),
+                "Q003",
+                f"`{field}` qualifies column '{table}.{column}'",
+                f"write {column!r} alone: the expression reads its own source's row",
+            )
             return False
         counts = getattr(item.definition, "agg", "") == "count"
         star_ok = isinstance(parsed.tree, exp.Star) and field == "expr" and counts
         if not star_ok and "*" in parsed.text and parsed.tree.find(exp.Star) is not None:
-            self._report(item, (field,), "Q003", f"`{field}` uses `*`",
-                         "`*` is only allowed as the whole `expr` of a count metric; or leave `expr` out")
+            self._report(
+                item,
+                (field,),
+                "Q003",
+                f"`{field}` uses `*`",
+                "`*` is only allowed as the whole `expr` of a count metric; or leave `expr` out",
+            )
             return False
         return True
 
@@ -142,35 +177,68 @@ class _Resolver:
             columns = {c.lower(): t.value for c, t in d.columns.items()} if d.columns is not None else None
             primaries = [n for n, e in d.entities.items() if e.primary]
             if len(primaries) > 1:
-                self._report(item, ("entities",), "J003", f"source {key!r} has several primary entities: "
-                             f"{', '.join(primaries)}", "a source has one row per primary key: keep one")
+                self._report(
+                    item,
+                    ("entities",),
+                    "J003",
+                    f"source {key!r} has several primary entities: {', '.join(primaries)}",
+                    "a source has one row per primary key: keep one",
+                )
                 ok = False
             if columns is None:
-                self._report(item, (), "W001", f"source {key!r} declares no columns",
-                             "list them under `columns:` (name: type) so expressions are checked")
+                self._report(
+                    item,
+                    (),
+                    "W001",
+                    f"source {key!r} declares no columns",
+                    "list them under `columns:` (name: type) so expressions are checked",
+                )
             else:
                 ok &= self._check_column(item, ("time",), d.time, columns, key, _TIME_TYPES)
                 for name, entity in d.entities.items():
                     ok &= self._check_column(item, ("entities", name, "column"), entity.column, columns, key)
             if ok:
                 self.sources[key] = m.Source(
-                    key=key, namespace=item.namespace, name=item.name, table=d.table,
-                    time=d.time.lower() if d.time else None, columns=columns,
+                    key=key,
+                    namespace=item.namespace,
+                    name=item.name,
+                    table=d.table,
+                    time=d.time.lower() if d.time else None,
+                    columns=columns,
                     entities=tuple(m.Entity(n, e.column.lower(), e.primary) for n, e in d.entities.items()),
-                    description=d.description, location=self._loc(item, ()))
+                    description=d.description,
+                    location=self._loc(item, ()),
+                )
 
-    def _check_column(self, item: Item, field: tuple[str | int, ...], column: str | None,
-                      columns: dict[str, str], source: str, types: tuple[str, ...] = ()) -> bool:
+    def _check_column(
+        self,
+        item: Item,
+        field: tuple[str | int, ...],
+        column: str | None,
+        columns: dict[str, str],
+        source: str,
+        types: tuple[str, ...] = (),
+    ) -> bool:
         if column is None:
             return True
         if column.lower() not in columns:
             close = difflib.get_close_matches(column.lower(), list(columns), n=1)
-            self._report(item, field, "R005", f"column {column!r} is not declared by source {source!r}",
-                         f"did you mean {close[0]!r}?" if close else "add it under `columns:`")
+            self._report(
+                item,
+                field,
+                "R005",
+                f"column {column!r} is not declared by source {source!r}",
+                f"did you mean {close[0]!r}?" if close else "add it under `columns:`",
+            )
             return False
         if types and columns[column.lower()] not in types:
-            self._report(item, field, "S003", f"time column {column!r} is {columns[column.lower()]}, "
-                         "not a date or timestamp", "point `time` at a date or timestamp column")
+            self._report(
+                item,
+                field,
+                "S003",
+                f"time column {column!r} is {columns[column.lower()]}, not a date or timestamp",
+                "point `time` at a date or timestamp column",
+            )
             return False
         return True
 
@@ -185,9 +253,16 @@ class _Resolver:
                 continue  # the source itself is broken and already reported
             if self._sql(item, "expr", d.expr, source):
                 self.dimensions[key] = m.Dimension(
-                    key=key, namespace=item.namespace, name=item.name, source=source_key, expr=d.expr,
-                    label=m.Label(d.label.en, d.label.zh), description=d.description, type=d.type,
-                    location=self._loc(item, ()))
+                    key=key,
+                    namespace=item.namespace,
+                    name=item.name,
+                    source=source_key,
+                    expr=d.expr,
+                    label=m.Label(d.label.en, d.label.zh),
+                    description=d.description,
+                    type=d.type,
+                    location=self._loc(item, ()),
+                )
 
     # -- metrics ------------------------------------------------------------------------------------------
     def resolve_metrics(self) -> None:
@@ -216,14 +291,32 @@ class _Resolver:
             item = self.items["metrics"][key]
             d = item.definition
             self.metrics[key] = m.Metric(
-                key=key, namespace=item.namespace, name=item.name, type=d.type, spec=specs[key],
-                label=m.Label(d.label.en, d.label.zh), description=d.description, stage=d.stage.value,
-                owner=d.owner, unit=d.unit, status=d.status.value, standard=d.standard,
-                overrides=overrides.get(key), tags=tuple(d.tags), dimensions=dimensions[key] or (),
-                location=self._loc(item, ()), definition=item.raw)
+                key=key,
+                namespace=item.namespace,
+                name=item.name,
+                type=d.type,
+                spec=specs[key],
+                label=m.Label(d.label.en, d.label.zh),
+                description=d.description,
+                stage=d.stage.value,
+                owner=d.owner,
+                unit=d.unit,
+                status=d.status.value,
+                standard=d.standard,
+                overrides=overrides.get(key),
+                tags=tuple(d.tags),
+                dimensions=dimensions[key] or (),
+                location=self._loc(item, ()),
+                definition=item.raw,
+            )
             if d.status.value == "deprecated":
-                self._report(item, ("status",), "W002", f"metric {key!r} is deprecated",
-                             "it still compiles; move reports to its replacement")
+                self._report(
+                    item,
+                    ("status",),
+                    "W002",
+                    f"metric {key!r} is deprecated",
+                    "it still compiles; move reports to its replacement",
+                )
 
     def _dimensions(self, key: str, specs: dict[str, m.Spec]) -> tuple[str, ...] | None:
         """The metric's `dimensions:` resolved, each reachable many-to-one from every source it reads."""
@@ -241,8 +334,13 @@ class _Resolver:
             for source in sources:
                 found = self._join_path(source, dimension.source)
                 if isinstance(found, JoinProblem):
-                    self._report(item, ("dimensions", i), found.code,
-                                 f"dimension {dim_key} cannot slice {key}: {found.message}", found.hint)
+                    self._report(
+                        item,
+                        ("dimensions", i),
+                        found.code,
+                        f"dimension {dim_key} cannot slice {key}: {found.message}",
+                        found.hint,
+                    )
                     break
             else:
                 resolved.append(dim_key)
@@ -275,9 +373,13 @@ class _Resolver:
             return None
         ok = True
         if d.expr is None and d.agg.value != "count":
-            self._report(item, (), "S002",
-                         f"metric {item.key!r} aggregates with {d.agg.value} but has no `expr`",
-                         "add `expr:` naming the column (or expression) to aggregate")
+            self._report(
+                item,
+                (),
+                "S002",
+                f"metric {item.key!r} aggregates with {d.agg.value} but has no `expr`",
+                "add `expr:` naming the column (or expression) to aggregate",
+            )
             ok = False
         if d.expr is not None:
             ok &= self._sql(item, "expr", d.expr, source)
@@ -301,8 +403,13 @@ class _Resolver:
         for (field, _), ref in zip(fields.items(), refs, strict=True):
             ref_type = self.items["metrics"][ref].definition.type
             if ref_type != "atomic":
-                self._report(item, field, "R008", f"{'.'.join(map(str, field))} must name an atomic metric; "
-                             f"{ref!r} is {ref_type}", "point it at the underlying atomic metric")
+                self._report(
+                    item,
+                    field,
+                    "R008",
+                    f"{'.'.join(map(str, field))} must name an atomic metric; {ref!r} is {ref_type}",
+                    "point it at the underlying atomic metric",
+                )
                 return None
         return refs
 
@@ -311,8 +418,13 @@ class _Resolver:
             return None
         window = m.Window.parse(text)
         if window is None:
-            self._report(item, (field,), "S007", f"`{field}` is {text!r}, not a duration",
-                         "write a count and a unit, e.g. `14 days`, `2 weeks`, `3 months`")
+            self._report(
+                item,
+                (field,),
+                "S007",
+                f"`{field}` is {text!r}, not a duration",
+                "write a count and a unit, e.g. `14 days`, `2 weeks`, `3 months`",
+            )
             return False
         return window
 
@@ -330,8 +442,13 @@ class _Resolver:
             text = f"{column.table}.{column.name}" if column.table else column.name
             written[text] = text
         if not written:
-            self._report(item, ("expr",), "R003", "a derived metric's `expr` must use at least one metric",
-                         "write arithmetic over metric names, e.g. `gmv - refund_amount`")
+            self._report(
+                item,
+                ("expr",),
+                "R003",
+                "a derived metric's `expr` must use at least one metric",
+                "write arithmetic over metric names, e.g. `gmv - refund_amount`",
+            )
             return None
         refs = self._metric_refs(item, {("expr", t): t for t in written})
         return m.Derived(d.expr, dict(zip(written, refs, strict=True))) if refs is not None else None
@@ -348,8 +465,13 @@ class _Resolver:
             source = self._source_of(key)
             if source is not None and source.entity(entity) is None:
                 known = ", ".join(e.name for e in source.entities) or "none"
-                self._report(item, ("entity",), "R006", f"entity {entity!r} is not on source {source.key} "
-                             f"(used by {key})", f"entities of {source.key}: {known}")
+                self._report(
+                    item,
+                    ("entity",),
+                    "R006",
+                    f"entity {entity!r} is not on source {source.key} (used by {key})",
+                    f"entities of {source.key}: {known}",
+                )
                 return False
         return True
 
@@ -394,13 +516,17 @@ class _Resolver:
             if state.get(key) == "bad" or key not in specs:
                 return False
             if state.get(key) == "visiting":
-                cycle = trail[trail.index(key):]
+                cycle = trail[trail.index(key) :]
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
                     item = self.items["metrics"][key]
-                    self._report(item, (), "R004", "metrics refer to each other in a cycle: "
-                                 + " → ".join([*cycle, key]),
-                                 "break the cycle: one of them must not use the other")
+                    self._report(
+                        item,
+                        (),
+                        "R004",
+                        "metrics refer to each other in a cycle: " + " → ".join([*cycle, key]),
+                        "break the cycle: one of them must not use the other",
+                    )
                 return False
             state[key] = "visiting"
             ok = all([visit(ref, [*trail, key]) for ref in _references(specs[key])])

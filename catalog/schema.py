@@ -179,7 +179,13 @@ class PeriodOverPeriodDef(_MetricBase):
 
 
 MetricDef = Annotated[
-    AtomicDef | RatioDef | DerivedDef | CumulativeDef | ConversionDef | FunnelDef | RetentionDef
+    AtomicDef
+    | RatioDef
+    | DerivedDef
+    | CumulativeDef
+    | ConversionDef
+    | FunnelDef
+    | RetentionDef
     | PeriodOverPeriodDef,
     Field(discriminator="type"),
 ]

@@ -23,13 +23,55 @@ from sqlglot.parser import Parser
 from sqlglot.tokens import Token, Tokenizer, TokenType
 
 _ALLOWED_NODES: tuple[type[exp.Expr], ...] = (
-    exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Star,
-    exp.Paren, exp.Neg, exp.Not, exp.And, exp.Or,
-    exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Between, exp.Like, exp.ILike,
-    exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Tuple,
-    exp.Case, exp.If, exp.Coalesce, exp.Cast, exp.DataType, exp.DataTypeParam,
-    exp.Abs, exp.Lower, exp.Upper, exp.Trim, exp.Length, exp.Round, exp.Floor, exp.Ceil, exp.Greatest,
-    exp.Least, exp.Nullif, exp.Concat, exp.Substring, exp.DPipe, exp.Var,
+    exp.Column,
+    exp.Identifier,
+    exp.Literal,
+    exp.Boolean,
+    exp.Null,
+    exp.Star,
+    exp.Paren,
+    exp.Neg,
+    exp.Not,
+    exp.And,
+    exp.Or,
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.Is,
+    exp.In,
+    exp.Between,
+    exp.Like,
+    exp.ILike,
+    exp.Add,
+    exp.Sub,
+    exp.Mul,
+    exp.Div,
+    exp.Mod,
+    exp.Tuple,
+    exp.Case,
+    exp.If,
+    exp.Coalesce,
+    exp.Cast,
+    exp.DataType,
+    exp.DataTypeParam,
+    exp.Abs,
+    exp.Lower,
+    exp.Upper,
+    exp.Trim,
+    exp.Length,
+    exp.Round,
+    exp.Floor,
+    exp.Ceil,
+    exp.Greatest,
+    exp.Least,
+    exp.Nullif,
+    exp.Concat,
+    exp.Substring,
+    exp.DPipe,
+    exp.Var,
 )
 
 _QUERY_STARTS = frozenset({TokenType.SELECT, TokenType.WITH, TokenType.VALUES, TokenType.FROM})
@@ -68,8 +110,11 @@ class ParsedExpr:
 
 
 @lru_cache(maxsize=65_536)
-def parse_expression(text: str, role: str, allow_aggregates: bool = False,
-                     ) -> tuple[ParsedExpr | None, tuple[SqlProblem, ...]]:
+def parse_expression(
+    text: str,
+    role: str,
+    allow_aggregates: bool = False,
+) -> tuple[ParsedExpr | None, tuple[SqlProblem, ...]]:
     """Parse `text` as one scalar expression (`role` names the field in messages).
 
     Results are cached and shared: callers must `.copy()` the tree before changing it.
@@ -78,26 +123,49 @@ def parse_expression(text: str, role: str, allow_aggregates: bool = False,
         trees = _parser().parse(_tokenize(text), text)
     except (ParseError, TokenError) as err:
         first = err.errors[0] if isinstance(err, ParseError) and err.errors else {}
-        return None, (SqlProblem("Q001", f"{role} does not parse: {_first_line(err)}",
-                                 "write one SQL expression, e.g. `amount * 2` or `status = 'paid'`",
-                                 int(first.get("line") or 1), int(first.get("col") or 1)),)
+        return None, (
+            SqlProblem(
+                "Q001",
+                f"{role} does not parse: {_first_line(err)}",
+                "write one SQL expression, e.g. `amount * 2` or `status = 'paid'`",
+                int(first.get("line") or 1),
+                int(first.get("col") or 1),
+            ),
+        )
     except (RecursionError, ValueError, TypeError) as err:  # hostile nesting or tokens sqlglot chokes on
-        return None, (SqlProblem("Q001", f"{role} does not parse: {_first_line(err)}",
-                                 "write one plain SQL expression"),)
+        return None, (
+            SqlProblem(
+                "Q001", f"{role} does not parse: {_first_line(err)}", "write one plain SQL expression"
+            ),
+        )
     statements = [t for t in trees if t is not None]
     if len(statements) != 1 or _has_semicolon(text):
-        return None, (SqlProblem("Q002", f"{role} must be one expression, not several statements",
-                                 "remove the ';' and anything after it"),)
+        return None, (
+            SqlProblem(
+                "Q002",
+                f"{role} must be one expression, not several statements",
+                "remove the ';' and anything after it",
+            ),
+        )
     tree = statements[0]
     if not isinstance(tree, exp.Condition | exp.Star) and _is_statement(text, tree):
-        return None, (SqlProblem("Q002", f"{role} is an SQL statement ({tree.key.upper()}), "
-                                 "not an expression",
-                                 "write one SQL expression over the source's columns, e.g. `amount * 2`"),)
+        return None, (
+            SqlProblem(
+                "Q002",
+                f"{role} is an SQL statement ({tree.key.upper()}), not an expression",
+                "write one SQL expression over the source's columns, e.g. `amount * 2`",
+            ),
+        )
     query = tree.find(exp.Query)
     if query is not None:
-        return None, (SqlProblem("Q003", f"{role} contains a subquery ({query.key.upper()})",
-                                 "definitions hold expressions over the source's columns; "
-                                 "model another table as its own source instead of a subquery"),)
+        return None, (
+            SqlProblem(
+                "Q003",
+                f"{role} contains a subquery ({query.key.upper()})",
+                "definitions hold expressions over the source's columns; "
+                "model another table as its own source instead of a subquery",
+            ),
+        )
     problems = tuple(_check_nodes(tree, role, allow_aggregates))
     if problems:
         return None, problems
@@ -112,29 +180,59 @@ def _check_nodes(tree: exp.Expr, role: str, allow_aggregates: bool) -> list[SqlP
     for node in tree.walk():
         if isinstance(node, _ALLOWED_NODES):
             if isinstance(node, exp.Column) and len(node.parts) > 2:
-                problems.append(SqlProblem("Q003", f"{role}: column {node.sql()!r} has too many parts",
-                                           "name the column alone, or as source.column"))
+                problems.append(
+                    SqlProblem(
+                        "Q003",
+                        f"{role}: column {node.sql()!r} has too many parts",
+                        "name the column alone, or as source.column",
+                    )
+                )
             continue
         if isinstance(node, _AGGREGATES):
             if not allow_aggregates:
-                problems.append(SqlProblem("Q005", f"{role} contains the aggregate {node.key.upper()}",
-                                           "the metric's `agg` aggregates; `expr` is the per-row value"))
+                problems.append(
+                    SqlProblem(
+                        "Q005",
+                        f"{role} contains the aggregate {node.key.upper()}",
+                        "the metric's `agg` aggregates; `expr` is the per-row value",
+                    )
+                )
             continue
         if isinstance(node, exp.Alias):
-            problems.append(SqlProblem("Q003", f"{role} names its result ({node.alias!r})",
-                                       "remove the alias: the definition's key is its name"))
+            problems.append(
+                SqlProblem(
+                    "Q003",
+                    f"{role} names its result ({node.alias!r})",
+                    "remove the alias: the definition's key is its name",
+                )
+            )
         elif isinstance(node, exp.Window):
-            problems.append(SqlProblem("Q003", f"{role} contains a window function",
-                                       "use a cumulative or period_over_period metric instead"))
+            problems.append(
+                SqlProblem(
+                    "Q003",
+                    f"{role} contains a window function",
+                    "use a cumulative or period_over_period metric instead",
+                )
+            )
         elif isinstance(node, exp.Func):
             name = node.sql_name() if not isinstance(node, exp.Anonymous) else node.name
-            problems.append(SqlProblem("Q004", f"{role} calls {name.upper()}(), which is not allowed",
-                                       "allowed: CASE, COALESCE, NULLIF, CAST, ABS, ROUND, FLOOR, CEIL, "
-                                       "LOWER, UPPER, TRIM, LENGTH, SUBSTRING, CONCAT, GREATEST, LEAST"))
+            problems.append(
+                SqlProblem(
+                    "Q004",
+                    f"{role} calls {name.upper()}(), which is not allowed",
+                    "allowed: CASE, COALESCE, NULLIF, CAST, ABS, ROUND, FLOOR, CEIL, "
+                    "LOWER, UPPER, TRIM, LENGTH, SUBSTRING, CONCAT, GREATEST, LEAST",
+                )
+            )
         else:
-            problems.append(SqlProblem("Q003", f"{role} uses {node.key.upper()}, which is not allowed "
-                                       "in a definition", "keep to columns, literals, arithmetic, "
-                                       "comparisons, AND/OR/NOT, IN, BETWEEN, LIKE, IS NULL and CASE"))
+            problems.append(
+                SqlProblem(
+                    "Q003",
+                    f"{role} uses {node.key.upper()}, which is not allowed in a definition",
+                    "keep to columns, literals, arithmetic, "
+                    "comparisons, AND/OR/NOT, IN, BETWEEN, LIKE, IS NULL and CASE",
+                )
+            )
         break
     return problems
 
@@ -144,8 +242,10 @@ def _is_statement(text: str, tree: exp.Expr) -> bool:
     if isinstance(tree, exp.Query | exp.DDL | exp.DML | exp.Command):
         return True
     tokens = _tokenize(text)
-    return bool(tokens) and (tokens[0].token_type in _DIALECT.parser_class.STATEMENT_PARSERS
-                             or tokens[0].token_type in _QUERY_STARTS)
+    return bool(tokens) and (
+        tokens[0].token_type in _DIALECT.parser_class.STATEMENT_PARSERS
+        or tokens[0].token_type in _QUERY_STARTS
+    )
 
 
 def _has_semicolon(text: str) -> bool:

@@ -48,17 +48,28 @@ class Item:
 def validate_document(doc: Document, default_namespace: str) -> tuple[list[Item], list[Issue]]:
     """Validate one document; returns the items that passed and the issues found."""
     if not isinstance(doc.data, dict):
-        return [], [issue("Y006", "a definition file must be a mapping with sources, dimensions or metrics",
-                          doc.position(()), "start the file with `metrics:`")]
+        return [], [
+            issue(
+                "Y006",
+                "a definition file must be a mapping with sources, dimensions or metrics",
+                doc.position(()),
+                "start the file with `metrics:`",
+            )
+        ]
     issues: list[Issue] = []
     for key in doc.data:
         if key not in FileDef.model_fields:
             issues.append(_unknown_field(doc, (key,), key, list(FileDef.model_fields)))
     namespace = doc.data.get("namespace", default_namespace)
     if not isinstance(namespace, str) or not SNAKE_CASE.match(namespace):
-        issues.append(issue("S005", f"namespace {namespace!r} is not snake_case",
-                            doc.position(("namespace",)),
-                            "name the folder (or `namespace:`) in lower case with underscores"))
+        issues.append(
+            issue(
+                "S005",
+                f"namespace {namespace!r} is not snake_case",
+                doc.position(("namespace",)),
+                "name the folder (or `namespace:`) in lower case with underscores",
+            )
+        )
         return [], issues
     items: list[Item] = []
     for kind in KINDS:
@@ -66,8 +77,14 @@ def validate_document(doc: Document, default_namespace: str) -> tuple[list[Item]
         if section is None:
             continue
         if not isinstance(section, dict):
-            issues.append(issue("S003", f"`{kind}` must be a mapping of name → definition",
-                                doc.position((kind,)), f"write `{kind}:` followed by indented names"))
+            issues.append(
+                issue(
+                    "S003",
+                    f"`{kind}` must be a mapping of name → definition",
+                    doc.position((kind,)),
+                    f"write `{kind}:` followed by indented names",
+                )
+            )
             continue
         for name, raw in section.items():
             item, found = _validate_item(doc, kind, namespace, name, raw)
@@ -76,14 +93,25 @@ def validate_document(doc: Document, default_namespace: str) -> tuple[list[Item]
     return items, issues
 
 
-def _validate_item(doc: Document, kind: Kind, namespace: str, name: str, raw: Any,
-                   ) -> tuple[Item, list[Issue]]:
+def _validate_item(
+    doc: Document,
+    kind: Kind,
+    namespace: str,
+    name: str,
+    raw: Any,
+) -> tuple[Item, list[Issue]]:
     path = (kind, name)
     broken = Item(kind, namespace, name, None, raw if isinstance(raw, dict) else {}, doc, path)
     issues: list[Issue] = []
     if not SNAKE_CASE.match(name):
-        issues.append(issue("S005", f"name {name!r} is not snake_case", doc.position(path),
-                            f"rename it to {_snake(name)!r}"))
+        issues.append(
+            issue(
+                "S005",
+                f"name {name!r} is not snake_case",
+                doc.position(path),
+                f"rename it to {_snake(name)!r}",
+            )
+        )
     if not isinstance(raw, dict):
         issues.append(issue("S003", f"{kind[:-1]} {name!r} must be a mapping of fields", doc.position(path)))
         return broken, issues
@@ -91,13 +119,24 @@ def _validate_item(doc: Document, kind: Kind, namespace: str, name: str, raw: An
     if model is None:
         given = raw.get("type")
         if given is None:
-            issues.append(issue("S002", f"metric {name!r} has no `type`", doc.position(path),
-                                f"add `type:` — one of {', '.join(METRIC_TYPES)}"))
+            issues.append(
+                issue(
+                    "S002",
+                    f"metric {name!r} has no `type`",
+                    doc.position(path),
+                    f"add `type:` — one of {', '.join(METRIC_TYPES)}",
+                )
+            )
         else:
             close = difflib.get_close_matches(str(given), list(METRIC_TYPES), n=1)
-            issues.append(issue("S004", f"unknown metric type {given!r}", doc.position((*path, "type")),
-                                f"did you mean {close[0]!r}?" if close
-                                else f"use one of {', '.join(METRIC_TYPES)}"))
+            issues.append(
+                issue(
+                    "S004",
+                    f"unknown metric type {given!r}",
+                    doc.position((*path, "type")),
+                    f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(METRIC_TYPES)}",
+                )
+            )
         return broken, issues
     try:
         definition = model.model_validate(raw)
@@ -119,8 +158,7 @@ def _model_for(kind: Kind, raw: dict[str, Any]) -> type[BaseModel] | None:
     return METRIC_TYPES.get(type_name) if isinstance(type_name, str) else None
 
 
-def _from_pydantic(doc: Document, path: tuple[str, ...], model: type[BaseModel],
-                   error: Any) -> Issue:
+def _from_pydantic(doc: Document, path: tuple[str, ...], model: type[BaseModel], error: Any) -> Issue:
     loc = tuple(str(p) if not isinstance(p, int) else p for p in error["loc"])
     where = doc.position((*path, *loc))
     field = ".".join(str(p) for p in loc)
@@ -128,13 +166,21 @@ def _from_pydantic(doc: Document, path: tuple[str, ...], model: type[BaseModel],
     if kind == "extra_forbidden":
         return _unknown_field(doc, (*path, *loc), str(loc[-1]), _fields_at(model, loc[:-1]))
     if kind == "missing":
-        return issue("S002", f"missing required field `{field}`", doc.position((*path, *loc[:-1])),
-                     f"add `{loc[-1]}:` to {path[-1]!r}")
+        return issue(
+            "S002",
+            f"missing required field `{field}`",
+            doc.position((*path, *loc[:-1])),
+            f"add `{loc[-1]}:` to {path[-1]!r}",
+        )
     if kind in ("enum", "literal_error"):
         expected = error.get("ctx", {}).get("expected", "")
         close = difflib.get_close_matches(str(error.get("input")), re.findall(r"'([^']+)'", expected), n=1)
-        return issue("S004", f"`{field}` is {error.get('input')!r}; expected {expected}", where,
-                     f"did you mean {close[0]!r}?" if close else f"use one of {expected}")
+        return issue(
+            "S004",
+            f"`{field}` is {error.get('input')!r}; expected {expected}",
+            where,
+            f"did you mean {close[0]!r}?" if close else f"use one of {expected}",
+        )
     return issue("S003", f"`{field}`: {error['msg']}", where, _type_hint(kind))
 
 

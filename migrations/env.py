@@ -29,15 +29,21 @@ def run() -> None:
 
 
 def _migrate(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=Base.metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
     with context.begin_transaction():
         context.run_migrations()
 
 
 if context.is_offline_mode():
-    context.configure(url=database_url(config.get_main_option("sqlalchemy.url") or None),
-                      target_metadata=Base.metadata, literal_binds=True)
+    context.configure(
+        url=database_url(config.get_main_option("sqlalchemy.url") or None),
+        target_metadata=Base.metadata,
+        literal_binds=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

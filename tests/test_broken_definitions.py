@@ -46,9 +46,13 @@ def test_every_definition_code_has_a_broken_definition() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_broken_definition_reports_its_code_at_its_line(case: Path) -> None:
     result = lint_paths([BASE, case])
-    found = sorted((i.code, i.location.line, i.location.col) for i in result.issues
-                   if i.location.file.endswith(case.name) and i.code.startswith(DEFINITION_CODES))
+    found = sorted(
+        (i.code, i.location.line, i.location.col)
+        for i in result.issues
+        if i.location.file.endswith(case.name) and i.code.startswith(DEFINITION_CODES)
+    )
     assert found == sorted(expected(case))
     assert [i for i in result.issues if not i.location.file.endswith(case.name)] == []
-    assert all(i.message and i.hint for i in result.issues if i.location.file.endswith(case.name)), \
+    assert all(i.message and i.hint for i in result.issues if i.location.file.endswith(case.name)), (
         "each issue has a message and a hint"
+    )

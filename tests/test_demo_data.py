@@ -27,7 +27,12 @@ from catalog.load import load_file
 SOURCES_FILE = Path(__file__).resolve().parents[1] / "metric_defs" / "common" / "sources.yaml"
 
 PYTHON_TYPES: dict[str, type] = {
-    "string": str, "integer": int, "decimal": Decimal, "float": float, "boolean": bool, "date": date,
+    "string": str,
+    "integer": int,
+    "decimal": Decimal,
+    "float": float,
+    "boolean": bool,
+    "date": date,
     "timestamp": datetime,
 }
 
@@ -66,7 +71,8 @@ def test_every_source_has_a_table_with_exactly_its_declared_columns(tables: dict
 
 
 def test_values_have_the_python_type_of_their_column_and_lie_in_the_data_window(
-        tables: dict[str, Table]) -> None:
+    tables: dict[str, Table],
+) -> None:
     for table in tables.values():
         for row in table.rows:
             assert len(row) == len(table.columns)
@@ -126,17 +132,26 @@ def test_write_duckdb_round_trips_counts_and_types(tables: dict[str, Table], tmp
         total = con.execute("SELECT SUM(amount) FROM dw.fact_orders").fetchone()
         assert total == (sum(_column(orders, "amount")),)
         assert con.execute("SELECT COUNT(*) FROM dw.dim_users WHERE city = '北京'").fetchone() == (
-            _column(tables["dw.dim_users"], "city").count("北京"),)
+            _column(tables["dw.dim_users"], "city").count("北京"),
+        )
     finally:
         con.close()
 
 
-@pytest.mark.parametrize(("column_type", "engine", "expected"), [
-    ("timestamp", "duckdb", "TIMESTAMP"), ("decimal", "duckdb", "DECIMAL(12,2)"),
-    ("timestamp", "sqlite", "TEXT"), ("boolean", "sqlite", "INTEGER"), ("date", "sqlite", "TEXT"),
-    ("timestamp", "postgres", "TIMESTAMP"), ("decimal", "postgres", "NUMERIC(12,2)"),
-    ("timestamp", "mysql", "DATETIME"), ("string", "mysql", "VARCHAR(255)"),
-])
+@pytest.mark.parametrize(
+    ("column_type", "engine", "expected"),
+    [
+        ("timestamp", "duckdb", "TIMESTAMP"),
+        ("decimal", "duckdb", "DECIMAL(12,2)"),
+        ("timestamp", "sqlite", "TEXT"),
+        ("boolean", "sqlite", "INTEGER"),
+        ("date", "sqlite", "TEXT"),
+        ("timestamp", "postgres", "TIMESTAMP"),
+        ("decimal", "postgres", "NUMERIC(12,2)"),
+        ("timestamp", "mysql", "DATETIME"),
+        ("string", "mysql", "VARCHAR(255)"),
+    ],
+)
 def test_ddl_type(column_type: str, engine: str, expected: str) -> None:
     assert ddl_type(column_type, engine) == expected
 

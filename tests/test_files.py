@@ -18,8 +18,9 @@ def test_the_folder_name_is_the_namespace_cleaned_to_snake_case() -> None:
     assert namespace_of("2024") == namespace_of("") == namespace_of("--") == "default"
 
 
-def test_files_below_the_working_directory_are_named_relative_to_it(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_files_below_the_working_directory_are_named_relative_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     file = tmp_path / "sales" / "a.yaml"
     file.parent.mkdir()
     file.write_text("metrics: {}\n")

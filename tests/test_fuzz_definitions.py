@@ -27,13 +27,60 @@ BASE = Path(__file__).parent / "fixtures" / "lint_base"
 FILES = {str(p.relative_to(BASE)): p.read_text("utf-8") for p in sorted(BASE.rglob("*.yaml"))}
 NAMES = sorted(FILES)
 
-SNIPPETS = st.sampled_from([
-    "&a ", "*a", "*nope", "<<: *a", "!!python/object:os.system ", "!tag ", "!!str ", "!!int ", "? ", ": ",
-    "- ", "[", "]", "{", "}", ",", "'", '"', "#", "|", ">", "---\n", "...\n", "\t", "%YAML 1.1\n", "\x00",
-    "[" * 80, "{a: " * 70, "- " * 70, "\ufeff", "é", "指标", "\U0001f600", ";", "SELECT 1", "type: ratio",
-    "source: orders", "expr: (SELECT 1)", "filter: a;b", "dimensions: [rainy]", "agg: sum", "entity: lead",
-    "window: 0 days", "status: deprecated", "primary: true", "~", "null", "1e999", "0x1F", "9" * 50,
-])
+SNIPPETS = st.sampled_from(
+    [
+        "&a ",
+        "*a",
+        "*nope",
+        "<<: *a",
+        "!!python/object:os.system ",
+        "!tag ",
+        "!!str ",
+        "!!int ",
+        "? ",
+        ": ",
+        "- ",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "'",
+        '"',
+        "#",
+        "|",
+        ">",
+        "---\n",
+        "...\n",
+        "\t",
+        "%YAML 1.1\n",
+        "\x00",
+        "[" * 80,
+        "{a: " * 70,
+        "- " * 70,
+        "\ufeff",
+        "é",
+        "指标",
+        "\U0001f600",
+        ";",
+        "SELECT 1",
+        "type: ratio",
+        "source: orders",
+        "expr: (SELECT 1)",
+        "filter: a;b",
+        "dimensions: [rainy]",
+        "agg: sum",
+        "entity: lead",
+        "window: 0 days",
+        "status: deprecated",
+        "primary: true",
+        "~",
+        "null",
+        "1e999",
+        "0x1F",
+        "9" * 50,
+    ]
+)
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -61,18 +108,22 @@ def text_mutation(draw: st.DrawFn) -> dict[str, str]:
             snippet = draw(st.one_of(SNIPPETS, st.text(max_size=30)))
             line = lines[at] if lines else ""
             col = draw(st.integers(0, len(line)))
-            lines[at:at + 1] = [line[:col] + snippet + line[col:]]
+            lines[at : at + 1] = [line[:col] + snippet + line[col:]]
         elif action == "garble" and lines:
             line = lines[at]
             col = draw(st.integers(0, len(line)))
-            lines[at] = line[:col] + draw(st.characters()) + line[col + 1:]
+            lines[at] = line[:col] + draw(st.characters()) + line[col + 1 :]
         elif action == "truncate":
             del lines[at:]
     return {**FILES, name: "".join(lines)}
 
 
 VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40)
     | st.sampled_from(["orders", "gmv", "amount", "user", "14 days", "sum", "atomic", "x" * 5000]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12,

@@ -7,8 +7,15 @@ from catalog.model import Catalog, Entity, Source
 
 
 def source(key: str, *entities: Entity) -> Source:
-    return Source(key=key, namespace="common", name=key.split(".")[-1], table=key, time=None, columns=None,
-                  entities=entities)
+    return Source(
+        key=key,
+        namespace="common",
+        name=key.split(".")[-1],
+        table=key,
+        time=None,
+        columns=None,
+        entities=entities,
+    )
 
 
 def primary(name: str, column: str | None = None) -> Entity:
@@ -19,14 +26,19 @@ def foreign(name: str, column: str | None = None) -> Entity:
     return Entity(name, column or f"{name}_id")
 
 
-CATALOG = Catalog(sources={s.key: s for s in (
-    source("c.orders", primary("order"), foreign("user"), foreign("course")),
-    source("c.users", primary("user"), foreign("city", "city_code")),
-    source("c.cities", primary("city", "code")),
-    source("c.courses", primary("course")),
-    source("c.leads", primary("lead"), foreign("user")),
-    source("c.weather", foreign("city", "city_code")),
-)})
+CATALOG = Catalog(
+    sources={
+        s.key: s
+        for s in (
+            source("c.orders", primary("order"), foreign("user"), foreign("course")),
+            source("c.users", primary("user"), foreign("city", "city_code")),
+            source("c.cities", primary("city", "code")),
+            source("c.courses", primary("course")),
+            source("c.leads", primary("lead"), foreign("user")),
+            source("c.weather", foreign("city", "city_code")),
+        )
+    }
+)
 
 
 def test_a_source_reaches_itself_without_joins() -> None:
@@ -35,14 +47,17 @@ def test_a_source_reaches_itself_without_joins() -> None:
 
 def test_one_hop_joins_on_the_targets_primary_entity() -> None:
     assert join_path(CATALOG, "c.orders", "c.users") == (
-        JoinStep("c.orders", "user_id", "c.users", "user_id", "user"),)
+        JoinStep("c.orders", "user_id", "c.users", "user_id", "user"),
+    )
 
 
 def test_paths_may_take_several_many_to_one_hops() -> None:
     path = join_path(CATALOG, "c.orders", "c.cities")
     assert isinstance(path, tuple)
     assert [(s.from_source, s.from_column, s.to_source, s.to_column) for s in path] == [
-        ("c.orders", "user_id", "c.users", "user_id"), ("c.users", "city_code", "c.cities", "code")]
+        ("c.orders", "user_id", "c.users", "user_id"),
+        ("c.users", "city_code", "c.cities", "code"),
+    ]
 
 
 def test_joining_towards_a_non_primary_entity_would_fan_out_and_is_j002() -> None:

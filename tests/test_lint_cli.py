@@ -80,11 +80,15 @@ def test_json_lists_every_issue_with_its_location() -> None:
 
 
 def test_github_annotations_escape_properties_and_data() -> None:
-    found = [issue("R003", "unknown metric 'x'\nsecond line 100%", Location("a,b:c.yaml", 3, 4), "fix, it"),
-             issue("W001", "no columns", Location("a.yaml", 1, 1))]
+    found = [
+        issue("R003", "unknown metric 'x'\nsecond line 100%", Location("a,b:c.yaml", 3, 4), "fix, it"),
+        issue("W001", "no columns", Location("a.yaml", 1, 1)),
+    ]
     lines = render(found, "github").splitlines()
-    assert lines[0] == ("::error file=a%2Cb%3Ac.yaml,line=3,col=4,title=R003::"
-                        "unknown metric 'x'%0Asecond line 100%25 — hint: fix, it")
+    assert lines[0] == (
+        "::error file=a%2Cb%3Ac.yaml,line=3,col=4,title=R003::"
+        "unknown metric 'x'%0Asecond line 100%25 — hint: fix, it"
+    )
     assert lines[1].startswith("::warning file=a.yaml,line=1,col=1,title=W001::")
 
 
@@ -123,7 +127,8 @@ def test_every_format_renders_every_code() -> None:
         assert all(code in text for code in CODES)
     assert render(found, "text").splitlines()[-1] == (
         f"{sum(1 for c in CODES.values() if c[0] is Level.ERROR)} error(s), "
-        f"{sum(1 for c in CODES.values() if c[0] is Level.WARNING)} warning(s)")
+        f"{sum(1 for c in CODES.values() if c[0] is Level.WARNING)} warning(s)"
+    )
 
 
 def test_every_broken_fixture_fails_strict_lint_and_never_crashes() -> None:

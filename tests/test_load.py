@@ -40,8 +40,16 @@ def test_sequence_items_keep_their_position() -> None:
 def test_scalars_follow_yaml_1_2_core_types() -> None:
     doc, _ = load_text("a: 1\nb: '1'\nc: yes\nd: true\ne: ~\nf: 1.5\ng: 2024-01-01\nh: .inf\n", "a.yaml")
     assert doc is not None
-    assert doc.data == {"a": 1, "b": "1", "c": "yes", "d": True, "e": None, "f": 1.5, "g": "2024-01-01",
-                        "h": ".inf"}
+    assert doc.data == {
+        "a": 1,
+        "b": "1",
+        "c": "yes",
+        "d": True,
+        "e": None,
+        "f": 1.5,
+        "g": "2024-01-01",
+        "h": ".inf",
+    }
 
 
 def test_an_empty_file_is_an_empty_mapping() -> None:
@@ -70,13 +78,16 @@ def test_a_merge_key_must_name_a_mapping() -> None:
     assert codes("a: &a 1\nm:\n  <<: *a\n") == [("Y001", 3, 3)]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("a: !!python/object/apply:os.system ['ls']\n", ("Y003", 1, 4)),
-    ("a: !include other.yaml\n", ("Y003", 1, 4)),
-    ("a: !!binary aGk=\n", ("Y003", 1, 4)),
-    ("a: !!set {x}\n", ("Y003", 1, 4)),
-    ("!custom\na: 1\n", ("Y003", 1, 1)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a: !!python/object/apply:os.system ['ls']\n", ("Y003", 1, 4)),
+        ("a: !include other.yaml\n", ("Y003", 1, 4)),
+        ("a: !!binary aGk=\n", ("Y003", 1, 4)),
+        ("a: !!set {x}\n", ("Y003", 1, 4)),
+        ("!custom\na: 1\n", ("Y003", 1, 1)),
+    ],
+)
 def test_tags_other_than_plain_yaml_types_are_refused(text: str, expected: tuple[str, int, int]) -> None:
     assert codes(text) == [expected]
 
@@ -105,12 +116,15 @@ def test_billion_laughs_is_refused_quickly_and_without_expanding() -> None:
     assert f"{MAX_NODES:,}" in load_text("\n".join(lines), "f")[1][0].message
 
 
-@pytest.mark.parametrize("text", [
-    "a: " + "[" * 200_000 + "]" * 200_000,
-    "a: " + "{a: " * 100_000 + "}" * 100_000,
-    "- " * 200_000 + "x",
-    "".join(" " * i + f"k{i}:\n" for i in range(MAX_DEPTH + 5)),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 200_000 + "]" * 200_000,
+        "a: " + "{a: " * 100_000 + "}" * 100_000,
+        "- " * 200_000 + "x",
+        "".join(" " * i + f"k{i}:\n" for i in range(MAX_DEPTH + 5)),
+    ],
+)
 def test_deep_nesting_is_refused_without_recursion(text: str) -> None:
     assert [c for c, _, _ in codes(text)] == ["Y004"]
 

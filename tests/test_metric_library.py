@@ -18,8 +18,15 @@ from catalog.load import load_file
 from catalog.sqlexpr import DEFINITION_DIALECT, parse_expression
 
 ROOT = Path(__file__).resolve().parents[1] / "metric_defs"
-FUNNEL_STEPS = ("leads_reached", "leads_trial", "leads_signed", "leads_project_setup", "leads_paid",
-                "leads_regular_use", "leads_referral")
+FUNNEL_STEPS = (
+    "leads_reached",
+    "leads_trial",
+    "leads_signed",
+    "leads_project_setup",
+    "leads_paid",
+    "leads_regular_use",
+    "leads_referral",
+)
 AARRR_TYPES = {"cumulative", "conversion", "funnel", "retention", "period_over_period"}
 """Computed by the compiler only; tests/compile/test_aarrr_library.py checks their values on the demo."""
 
@@ -100,7 +107,8 @@ def test_every_metric_says_what_it_counts() -> None:
     for key, metric in METRICS.items():
         assert len(metric.description) >= 30 and metric.owner and metric.unit, key
     assert {"gmv", "paying_users", "signups", "active_learners"} <= {
-        name for (_, name), m in METRICS.items() if m.standard}
+        name for (_, name), m in METRICS.items() if m.standard
+    }
 
 
 def test_the_b2b_funnel_is_seven_atomic_steps_on_their_own_time() -> None:
@@ -169,7 +177,8 @@ def _value(con: duckdb.DuckDBPyConnection, key: Key, cache: dict[Key, Any]) -> A
     metric = METRICS[key]
     if isinstance(metric, schema.AtomicDef):
         aggregate = {
-            "count": "COUNT(*)", "count_distinct": f"COUNT(DISTINCT {metric.expr})",
+            "count": "COUNT(*)",
+            "count_distinct": f"COUNT(DISTINCT {metric.expr})",
         }.get(metric.agg.value, f"{metric.agg.value.upper()}({metric.expr})")
         where = f" WHERE {metric.filter}" if metric.filter else ""
         row = con.execute(f"SELECT {aggregate} FROM {SOURCES[metric.source].table}{where}").fetchone()
@@ -196,9 +205,13 @@ def _value(con: duckdb.DuckDBPyConnection, key: Key, cache: dict[Key, Any]) -> A
     return value
 
 
-@pytest.mark.parametrize("key", sorted(k for k, m in METRICS.items() if m.type not in AARRR_TYPES),
-                         ids=lambda key: f"{key[0]}.{key[1]}")
+@pytest.mark.parametrize(
+    "key",
+    sorted(k for k, m in METRICS.items() if m.type not in AARRR_TYPES),
+    ids=lambda key: f"{key[0]}.{key[1]}",
+)
 def test_every_metric_has_a_real_value_on_the_demo_warehouse(
-        demo: duckdb.DuckDBPyConnection, key: Key) -> None:
+    demo: duckdb.DuckDBPyConnection, key: Key
+) -> None:
     value = _value(demo, key, {})
     assert value is not None and value != 0, key

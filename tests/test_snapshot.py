@@ -33,8 +33,10 @@ def cache(tmp_path: Path) -> Path:
 
 def no_lint(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if anything is linted from here on."""
+
     def refuse(*_: object) -> None:
         raise AssertionError("linted although a snapshot of the same files exists")
+
     monkeypatch.setattr(catalog.lint, "lint_contents", refuse)
     monkeypatch.setattr(catalog.lint, "lint_paths", refuse)
 
@@ -50,8 +52,9 @@ def test_the_result_is_the_one_lint_paths_gives(tree: Path, cache: Path) -> None
     assert load_catalog([tree, BROKEN], cache) == expected
 
 
-def test_a_second_load_of_the_same_files_unpickles_without_linting(tree: Path, cache: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_load_of_the_same_files_unpickles_without_linting(
+    tree: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = load_catalog([tree], cache)
     [stored] = snapshots(cache)
     no_lint(monkeypatch)
@@ -62,9 +65,16 @@ def test_a_second_load_of_the_same_files_unpickles_without_linting(tree: Path, c
 def test_editing_a_file_is_another_key_and_is_linted(tree: Path, cache: Path) -> None:
     before = load_catalog([tree], cache)
     metrics = tree / "growth" / "metrics.yaml"
-    metrics.write_text(metrics.read_text("utf-8").replace("metrics:", "metrics:\n  extra_gmv: {type: atomic, "
-                       "source: common.orders, agg: sum, expr: amount, label: {en: X, zh: X}, "
-                       "description: x., stage: revenue, owner: growth}", 1), "utf-8")
+    metrics.write_text(
+        metrics.read_text("utf-8").replace(
+            "metrics:",
+            "metrics:\n  extra_gmv: {type: atomic, "
+            "source: common.orders, agg: sum, expr: amount, label: {en: X, zh: X}, "
+            "description: x., stage: revenue, owner: growth}",
+            1,
+        ),
+        "utf-8",
+    )
     after = load_catalog([tree], cache)
     assert "growth.extra_gmv" in after.catalog.metrics and "growth.extra_gmv" not in before.catalog.metrics
     assert after == lint_paths([tree]) and len(snapshots(cache)) == 2
@@ -78,9 +88,15 @@ def test_adding_or_removing_a_file_changes_the_result(tree: Path, cache: Path) -
 
 def test_the_key_covers_names_namespaces_and_bytes_in_order() -> None:
     a, b = ("x/a.yaml", "x", b"metrics: {}"), ("x/b.yaml", "x", b"sources: {}")
-    keys = {snapshot_key([a, b]), snapshot_key([b, a]), snapshot_key([a]),
-            snapshot_key([("y/a.yaml", "x", a[2])]), snapshot_key([("x/a.yaml", "y", a[2])]),
-            snapshot_key([("x/a.yaml", "x", b"metrics: {} ")]), snapshot_key([("x/a.yam", "lx", a[2])])}
+    keys = {
+        snapshot_key([a, b]),
+        snapshot_key([b, a]),
+        snapshot_key([a]),
+        snapshot_key([("y/a.yaml", "x", a[2])]),
+        snapshot_key([("x/a.yaml", "y", a[2])]),
+        snapshot_key([("x/a.yaml", "x", b"metrics: {} ")]),
+        snapshot_key([("x/a.yam", "lx", a[2])]),
+    }
     assert len(keys) == 7
     assert snapshot_key([a, b]) == snapshot_key([a, b])
 

@@ -55,8 +55,9 @@ def test_a_misspelled_section_suggests_the_section() -> None:
 
 def test_each_missing_required_field_is_reported_at_the_definition() -> None:
     _, issues = validate("metrics:\n  orders: {type: atomic, source: orders, agg: count}\n")
-    assert sorted(i.message for i in issues) == [f"missing required field `{f}`"
-                                                  for f in ("description", "label", "owner", "stage")]
+    assert sorted(i.message for i in issues) == [
+        f"missing required field `{f}`" for f in ("description", "label", "owner", "stage")
+    ]
     assert {(i.code, i.location.line) for i in issues} == {("S002", 2)}
 
 
@@ -98,8 +99,9 @@ def test_a_section_must_be_a_mapping_and_a_file_must_be_a_mapping() -> None:
 
 
 def test_errors_inside_nested_mappings_point_at_the_nested_key() -> None:
-    _, issues = validate("sources:\n  orders:\n    table: t\n    entities:\n"
-                         "      user: {column: uid, primary: 1}\n")
+    _, issues = validate(
+        "sources:\n  orders:\n    table: t\n    entities:\n      user: {column: uid, primary: 1}\n"
+    )
     assert where(issues) == [("S003", 5, 27)]
 
 

@@ -23,8 +23,11 @@ class AuditPublic(BaseModel):
 
 
 @router.get("", response_model=list[AuditPublic])
-def list_audit(repo: RepoDep, _who: Admin,
-               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditPublic]:
+def list_audit(
+    repo: RepoDep, _who: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[AuditPublic]:
     """The latest `limit` audit records."""
-    return [AuditPublic(id=r.id, at=r.at, actor=r.actor, action=r.action, target=r.target,
-                        detail=dict(r.detail)) for r in repo.audit(limit)]
+    return [
+        AuditPublic(id=r.id, at=r.at, actor=r.actor, action=r.action, target=r.target, detail=dict(r.detail))
+        for r in repo.audit(limit)
+    ]

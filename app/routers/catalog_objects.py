@@ -32,10 +32,16 @@ class DimensionPublic(BaseModel):
 
     @classmethod
     def of(cls, dimension: Dimension) -> DimensionPublic:
-        return cls(key=dimension.key, namespace=dimension.namespace, name=dimension.name,
-                   source=dimension.source, expr=dimension.expr, type=dimension.type,
-                   description=dimension.description,
-                   label=LabelPublic(en=dimension.label.en, zh=dimension.label.zh))
+        return cls(
+            key=dimension.key,
+            namespace=dimension.namespace,
+            name=dimension.name,
+            source=dimension.source,
+            expr=dimension.expr,
+            type=dimension.type,
+            description=dimension.description,
+            label=LabelPublic(en=dimension.label.en, zh=dimension.label.zh),
+        )
 
 
 class EntityPublic(BaseModel):
@@ -56,25 +62,39 @@ class SourcePublic(BaseModel):
 
     @classmethod
     def of(cls, source: Source) -> SourcePublic:
-        return cls(key=source.key, namespace=source.namespace, name=source.name, table=source.table,
-                   time=source.time, columns=dict(source.columns) if source.columns is not None else None,
-                   entities=[EntityPublic(name=e.name, column=e.column, primary=e.primary)
-                             for e in source.entities],
-                   description=source.description)
+        return cls(
+            key=source.key,
+            namespace=source.namespace,
+            name=source.name,
+            table=source.table,
+            time=source.time,
+            columns=dict(source.columns) if source.columns is not None else None,
+            entities=[EntityPublic(name=e.name, column=e.column, primary=e.primary) for e in source.entities],
+            description=source.description,
+        )
 
 
 @router.get("/dimensions", response_model=list[DimensionPublic], openapi_extra=READ_SECURITY)
-def list_dimensions(read: Read, namespace: NamespaceQuery = None,
-                    source: Annotated[str | None, Query(max_length=200, description="Only dimensions of this "
-                                                        "source (qualified key).")] = None,
-                    ) -> list[DimensionPublic]:
+def list_dimensions(
+    read: Read,
+    namespace: NamespaceQuery = None,
+    source: Annotated[
+        str | None, Query(max_length=200, description="Only dimensions of this source (qualified key).")
+    ] = None,
+) -> list[DimensionPublic]:
     """Every dimension of the current catalog, sorted by key."""
-    return [DimensionPublic.of(d) for key, d in sorted(read.catalog.dimensions.items())
-            if (namespace is None or d.namespace == namespace) and (source is None or d.source == source)]
+    return [
+        DimensionPublic.of(d)
+        for key, d in sorted(read.catalog.dimensions.items())
+        if (namespace is None or d.namespace == namespace) and (source is None or d.source == source)
+    ]
 
 
 @router.get("/sources", response_model=list[SourcePublic], openapi_extra=READ_SECURITY)
 def list_sources(read: Read, namespace: NamespaceQuery = None) -> list[SourcePublic]:
     """Every source (warehouse table) of the current catalog, sorted by key."""
-    return [SourcePublic.of(s) for key, s in sorted(read.catalog.sources.items())
-            if namespace is None or s.namespace == namespace]
+    return [
+        SourcePublic.of(s)
+        for key, s in sorted(read.catalog.sources.items())
+        if namespace is None or s.namespace == namespace
+    ]

@@ -42,57 +42,100 @@ _EXAMPLE_QUERY = {
 class CompiledPublic(BaseModel):
     sql: str = Field(examples=["SELECT ... FROM dw.fact_orders ..."])
     dialect: str = Field(examples=["postgres"])
-    columns: list[str] = Field(description="Output columns in order: metric_time, dimensions, metrics.",
-                               examples=[["metric_time", "channel", "gmv"]])
-    metrics: list[str] = Field(description="Every metric used; pinned ones as `key@N`.",
-                               examples=[["sales.gmv", "sales.paid_orders@1"]])
+    columns: list[str] = Field(
+        description="Output columns in order: metric_time, dimensions, metrics.",
+        examples=[["metric_time", "channel", "gmv"]],
+    )
+    metrics: list[str] = Field(
+        description="Every metric used; pinned ones as `key@N`.",
+        examples=[["sales.gmv", "sales.paid_orders@1"]],
+    )
     warnings: list[str] = Field(examples=[["metric sales.paid_orders@1 is deprecated"]])
 
     @classmethod
     def of(cls, compiled: CompiledQuery) -> CompiledPublic:
-        return cls(sql=compiled.sql, dialect=compiled.dialect, columns=list(compiled.columns),
-                   metrics=list(compiled.metrics), warnings=list(compiled.warnings))
+        return cls(
+            sql=compiled.sql,
+            dialect=compiled.dialect,
+            columns=list(compiled.columns),
+            metrics=list(compiled.metrics),
+            warnings=list(compiled.warnings),
+        )
 
 
 _EXAMPLES = {"monthly": {"summary": "Two metrics by channel and month, one pinned", "value": _EXAMPLE_QUERY}}
 
 
-@router.post("", response_model=CompiledPublic, responses=problem_responses(400, 401, 404, 413),
-             openapi_extra=READ_SECURITY)
-async def compile_post(query: Annotated[MetricQuery, Body(openapi_examples=_EXAMPLES)], read: Read,
-                       ) -> CompiledPublic:
+@router.post(
+    "",
+    response_model=CompiledPublic,
+    responses=problem_responses(400, 401, 404, 413),
+    openapi_extra=READ_SECURITY,
+)
+async def compile_post(
+    query: Annotated[MetricQuery, Body(openapi_examples=_EXAMPLES)],
+    read: Read,
+) -> CompiledPublic:
     """Compile a metric query to one SELECT."""
     return CompiledPublic.of(await compiled(query, read))
 
 
-@router.get("", response_model=CompiledPublic, responses=problem_responses(401, 404),
-            openapi_extra=READ_SECURITY)
+@router.get(
+    "", response_model=CompiledPublic, responses=problem_responses(401, 404), openapi_extra=READ_SECURITY
+)
 async def compile_get(
     read: Read,
-    metric: Annotated[list[str], Query(min_length=1, max_length=MAX_METRICS, examples=[["gmv"]],
-                                       description="A metric, maybe pinned (`gmv@2`); repeat for several.")],
-    by: Annotated[list[str] | None, Query(max_length=MAX_DIMENSIONS, examples=[["channel"]],
-                                          description="A dimension; repeat for several.")] = None,
+    metric: Annotated[
+        list[str],
+        Query(
+            min_length=1,
+            max_length=MAX_METRICS,
+            examples=[["gmv"]],
+            description="A metric, maybe pinned (`gmv@2`); repeat for several.",
+        ),
+    ],
+    by: Annotated[
+        list[str] | None,
+        Query(
+            max_length=MAX_DIMENSIONS, examples=[["channel"]], description="A dimension; repeat for several."
+        ),
+    ] = None,
     grain: Grain | None = None,
     dialect: Annotated[str, Query(min_length=1, max_length=40, examples=["hive"])] = "duckdb",
-    where: Annotated[str | None, Query(max_length=MAX_WHERE, description="A filter over dimensions in SQL.",
-                                       examples=["city = '北京'"])] = None,
+    where: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_WHERE, description="A filter over dimensions in SQL.", examples=["city = '北京'"]
+        ),
+    ] = None,
     start: Annotated[date | datetime | None, Query(description="Time range start (inclusive).")] = None,
     end: Annotated[date | datetime | None, Query(description="Time range end (exclusive).")] = None,
-    order_by: Annotated[list[str] | None, Query(max_length=MAX_METRICS + MAX_DIMENSIONS + 1,
-                                                description="`name` or `-name`; repeat for several.")] = None,
+    order_by: Annotated[
+        list[str] | None,
+        Query(
+            max_length=MAX_METRICS + MAX_DIMENSIONS + 1, description="`name` or `-name`; repeat for several."
+        ),
+    ] = None,
     limit: Annotated[int | None, Query(ge=0)] = None,
 ) -> CompiledPublic:
     """Compile a query given as URL parameters (`start` and `end` go together)."""
-    fields: dict[str, object] = {"metrics": metric, "dimensions": by or [], "grain": grain, "where": where,
-                                 "dialect": dialect, "order_by": order_by or [], "limit": limit}
+    fields: dict[str, object] = {
+        "metrics": metric,
+        "dimensions": by or [],
+        "grain": grain,
+        "where": where,
+        "dialect": dialect,
+        "order_by": order_by or [],
+        "limit": limit,
+    }
     if start is not None or end is not None:
         fields["time_range"] = {"start": start, "end": end}
     try:
         query = MetricQuery.model_validate(fields)
     except ValidationError as err:
-        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])}
-                                      for e in err.errors(include_url=False)]) from err
+        raise RequestValidationError(
+            [{**e, "loc": ("query", *e["loc"])} for e in err.errors(include_url=False)]
+        ) from err
     return CompiledPublic.of(await compiled(query, read))
 
 
@@ -113,5 +156,9 @@ async def compiled(query: MetricQuery, read: ReadContext) -> CompiledQuery:
 
 
 def inline(query: MetricQuery) -> bool:
-    return (len(query.metrics) <= INLINE["metrics"] and len(query.dimensions) <= INLINE["dimensions"]
-            and len(query.filters) <= INLINE["filters"] and len(query.where or "") <= INLINE["where"])
+    return (
+        len(query.metrics) <= INLINE["metrics"]
+        and len(query.dimensions) <= INLINE["dimensions"]
+        and len(query.filters) <= INLINE["filters"]
+        and len(query.where or "") <= INLINE["where"]
+    )

@@ -32,23 +32,38 @@ _BODY = {
     "required": True,
     "content": {
         "application/json": {"schema": FileBundle.model_json_schema(), "example": {"files": EXAMPLE_FILES}},
-        **{kind: {"schema": {"type": "string"}, "example": next(iter(EXAMPLE_FILES.values()))}
-           for kind in ("application/yaml", "text/yaml", "text/plain")},
+        **{
+            kind: {"schema": {"type": "string"}, "example": next(iter(EXAMPLE_FILES.values()))}
+            for kind in ("application/yaml", "text/yaml", "text/plain")
+        },
     },
 }
 
 
-@router.post("", response_model=LintReport, responses=problem_responses(400, 401, 413, 415),
-             openapi_extra={"requestBody": _BODY})
-async def lint(request: Request, _who: Reader, file: Annotated[FileName, Query(
-        description="Path of a raw YAML body; its folder is the namespace.")] = "default/input.yaml",
-               ) -> LintReport:
+@router.post(
+    "",
+    response_model=LintReport,
+    responses=problem_responses(400, 401, 413, 415),
+    openapi_extra={"requestBody": _BODY},
+)
+async def lint(
+    request: Request,
+    _who: Reader,
+    file: Annotated[
+        FileName, Query(description="Path of a raw YAML body; its folder is the namespace.")
+    ] = "default/input.yaml",
+) -> LintReport:
     """Lint a bundle `{"files": {"growth/x.yaml": "..."}}` (JSON) or one raw YAML document (`text/yaml`)."""
     result = lint_texts(await _files(request, file))
     errors = len(result.errors)
-    return LintReport(ok=result.ok, errors=errors, warnings=len(result.issues) - errors,
-                      files=len(result.files), metrics=len(result.catalog.metrics),
-                      issues=[IssuePublic.of(i) for i in result.issues])
+    return LintReport(
+        ok=result.ok,
+        errors=errors,
+        warnings=len(result.issues) - errors,
+        files=len(result.files),
+        metrics=len(result.catalog.metrics),
+        issues=[IssuePublic.of(i) for i in result.issues],
+    )
 
 
 async def _files(request: Request, file: str) -> dict[str, str]:
@@ -65,12 +80,23 @@ async def _files(request: Request, file: str) -> dict[str, str]:
         except UnicodeDecodeError as err:
             not_utf8 = issue("H001", f"body is not UTF-8 ({err.reason})", Location("body"), "send UTF-8")
             raise ApiProblem(422, "Invalid request", [not_utf8]) from err
-    raise ApiProblem(415, "Unsupported media type", [issue(
-        "H001", f"cannot lint a {media} body", Location("header.content-type"),
-        "send application/json ({\"files\": {...}}) or text/yaml")])
+    raise ApiProblem(
+        415,
+        "Unsupported media type",
+        [
+            issue(
+                "H001",
+                f"cannot lint a {media} body",
+                Location("header.content-type"),
+                'send application/json ({"files": {...}}) or text/yaml',
+            )
+        ],
+    )
 
 
 def _as_body_errors(err: ValidationError) -> list[dict[str, object]]:
     # Same shape as FastAPI's own body errors, so the problem handler treats both alike.
-    return [{**e, "loc": ("body", *e["loc"])} if e["type"] != "json_invalid" else {**e, "loc": ("body",)}
-            for e in err.errors(include_url=False)]
+    return [
+        {**e, "loc": ("body", *e["loc"])} if e["type"] != "json_invalid" else {**e, "loc": ("body",)}
+        for e in err.errors(include_url=False)
+    ]

@@ -23,8 +23,15 @@ from catalog.store.records import DefinitionRecord, VersionRecord
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 
-KeyPath = Annotated[str, Path(min_length=1, max_length=200, examples=["sales.gmv"],
-                              description="`namespace.name`, or a bare name that is unique")]
+KeyPath = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        examples=["sales.gmv"],
+        description="`namespace.name`, or a bare name that is unique",
+    ),
+]
 VersionNumber = Annotated[int, Path(ge=1, le=1_000_000_000, examples=[2])]
 
 
@@ -46,11 +53,20 @@ class MetricSummary(BaseModel):
     def of(cls, record: DefinitionRecord) -> MetricSummary:
         d = record.definition
         label = d.get("label") or {}
-        return cls(key=record.key, namespace=record.namespace, name=record.name, type=str(d.get("type", "")),
-                   label=LabelPublic(en=str(label.get("en", "")), zh=str(label.get("zh", ""))),
-                   description=str(d.get("description", "")), stage=str(d.get("stage", "")),
-                   owner=str(d.get("owner", "")), status=record.status, unit=d.get("unit"),
-                   version=record.version, updated_at=record.updated_at)
+        return cls(
+            key=record.key,
+            namespace=record.namespace,
+            name=record.name,
+            type=str(d.get("type", "")),
+            label=LabelPublic(en=str(label.get("en", "")), zh=str(label.get("zh", ""))),
+            description=str(d.get("description", "")),
+            stage=str(d.get("stage", "")),
+            owner=str(d.get("owner", "")),
+            status=record.status,
+            unit=d.get("unit"),
+            version=record.version,
+            updated_at=record.updated_at,
+        )
 
 
 class MetricPage(BaseModel):
@@ -70,10 +86,13 @@ class ConflictPublic(BaseModel):
 
 class MetricDetail(MetricSummary):
     definition: dict[str, Any] = Field(description="The definition as published (YAML as JSON).")
-    allowed_dimensions: list[str] = Field(description="Dimensions this metric can be sliced by.",
-                                          examples=[["common.channel", "common.city"]])
-    default_sql: str | None = Field(description="The metric alone by month, for DuckDB; null when it "
-                                                "cannot be compiled that way (see warnings).")
+    allowed_dimensions: list[str] = Field(
+        description="Dimensions this metric can be sliced by.", examples=[["common.channel", "common.city"]]
+    )
+    default_sql: str | None = Field(
+        description="The metric alone by month, for DuckDB; null when it "
+        "cannot be compiled that way (see warnings)."
+    )
     warnings: list[str] = Field(examples=[["deprecated: use sales.net_gmv"]])
     conflicts: list[ConflictPublic]
 
@@ -89,9 +108,15 @@ class VersionPublic(BaseModel):
 
     @classmethod
     def of(cls, record: VersionRecord) -> VersionPublic:
-        return cls(number=record.number, status=record.status, author=record.author, note=record.note,
-                   created_at=record.created_at, content_hash=record.content_hash,
-                   semantic_hash=record.semantic_hash)
+        return cls(
+            number=record.number,
+            status=record.status,
+            author=record.author,
+            note=record.note,
+            created_at=record.created_at,
+            content_hash=record.content_hash,
+            semantic_hash=record.semantic_hash,
+        )
 
 
 class VersionDetail(VersionPublic):
@@ -119,17 +144,25 @@ class DiffPublic(BaseModel):
 
 
 class DeprecateBody(BaseModel):
-    model_config = ConfigDict(extra="forbid",
-                              json_schema_extra={"examples": [{"reason": "use sales.net_gmv"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "use sales.net_gmv"}]}
+    )
 
     reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
 @router.get("", response_model=MetricPage, responses=problem_responses(401))
 def list_metrics(
-    repo: RepoDep, _who: Reader,
-    q: Annotated[str | None, Query(max_length=200, description="Text in the name, the English or Chinese "
-                                  "label, or the description.", examples=["订单"])] = None,
+    repo: RepoDep,
+    _who: Reader,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Text in the name, the English or Chinese label, or the description.",
+            examples=["订单"],
+        ),
+    ] = None,
     stage: Stage | None = None,
     namespace: Annotated[str | None, Query(max_length=200, examples=["sales"])] = None,
     owner: Annotated[str | None, Query(max_length=200, examples=["sales-team"])] = None,
@@ -138,14 +171,17 @@ def list_metrics(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> MetricPage:
     """Current metrics matching every filter given, sorted by key."""
-    page = repo.list_metrics(q, stage.value if stage else None, namespace, owner,
-                             status.value if status else None, offset, limit)
-    return MetricPage(items=[MetricSummary.of(r) for r in page.items], total=page.total, offset=offset,
-                      limit=limit)
+    page = repo.list_metrics(
+        q, stage.value if stage else None, namespace, owner, status.value if status else None, offset, limit
+    )
+    return MetricPage(
+        items=[MetricSummary.of(r) for r in page.items], total=page.total, offset=offset, limit=limit
+    )
 
 
-@router.get("/{key}", response_model=MetricDetail, responses=problem_responses(401, 404),
-            openapi_extra=READ_SECURITY)
+@router.get(
+    "/{key}", response_model=MetricDetail, responses=problem_responses(401, 404), openapi_extra=READ_SECURITY
+)
 def get_metric(key: KeyPath, read: Read) -> MetricDetail:
     """The current definition with its allowed dimensions, default SQL, warnings and conflicts."""
     repo, current = read.repo, read.current
@@ -167,22 +203,35 @@ def get_metric(key: KeyPath, read: Read) -> MetricDetail:
         current_version = repo.version(metric.key, record.version)
         reason = current_version.note if current_version else ""
         warnings = [said + (f": {reason}" if reason else ""), *(w for w in warnings if w != said)]
-    return MetricDetail(**MetricSummary.of(record).model_dump(), definition=dict(record.definition),
-                        allowed_dimensions=allowed_dimensions(current.catalog, metric.key), default_sql=sql,
-                        warnings=warnings,
-                        conflicts=[ConflictPublic(code=i.code, message=i.message, hint=i.hint)
-                                   for i in conflicts_of(current, metric)])
+    return MetricDetail(
+        **MetricSummary.of(record).model_dump(),
+        definition=dict(record.definition),
+        allowed_dimensions=allowed_dimensions(current.catalog, metric.key),
+        default_sql=sql,
+        warnings=warnings,
+        conflicts=[
+            ConflictPublic(code=i.code, message=i.message, hint=i.hint) for i in conflicts_of(current, metric)
+        ],
+    )
 
 
-@router.get("/{key}/versions", response_model=list[VersionPublic], responses=problem_responses(401, 404),
-            openapi_extra=READ_SECURITY)
+@router.get(
+    "/{key}/versions",
+    response_model=list[VersionPublic],
+    responses=problem_responses(401, 404),
+    openapi_extra=READ_SECURITY,
+)
 def list_versions(key: KeyPath, read: Read) -> list[VersionPublic]:
     """Every version, oldest first."""
     return [VersionPublic.of(v) for v in read.repo.versions(_metric(read.current, key).key)]
 
 
-@router.get("/{key}/versions/{number}", response_model=VersionDetail, responses=problem_responses(401, 404),
-            openapi_extra=READ_SECURITY)
+@router.get(
+    "/{key}/versions/{number}",
+    response_model=VersionDetail,
+    responses=problem_responses(401, 404),
+    openapi_extra=READ_SECURITY,
+)
 def get_version(key: KeyPath, number: VersionNumber, read: Read) -> VersionDetail:
     """One version with its definition as published."""
     repo, current = read.repo, read.current
@@ -190,14 +239,20 @@ def get_version(key: KeyPath, number: VersionNumber, read: Read) -> VersionDetai
     record = repo.version(metric.key, number)
     if record is None:
         raise _no_version(repo, metric.key, number)
-    return VersionDetail(**VersionPublic.of(record).model_dump(), key=metric.key,
-                         definition=dict(record.definition))
+    return VersionDetail(
+        **VersionPublic.of(record).model_dump(), key=metric.key, definition=dict(record.definition)
+    )
 
 
-@router.get("/{key}/diff", response_model=DiffPublic, responses=problem_responses(401, 404),
-            openapi_extra=READ_SECURITY)
+@router.get(
+    "/{key}/diff",
+    response_model=DiffPublic,
+    responses=problem_responses(401, 404),
+    openapi_extra=READ_SECURITY,
+)
 def diff_versions(
-    key: KeyPath, read: Read,
+    key: KeyPath,
+    read: Read,
     from_version: Annotated[int, Query(alias="from", ge=1, le=1_000_000_000, examples=[1])],
     to_version: Annotated[int, Query(alias="to", ge=1, le=1_000_000_000, examples=[2])],
     dialect: Annotated[str, Query(min_length=1, max_length=40, examples=["duckdb"])] = "duckdb",
@@ -214,8 +269,9 @@ def diff_versions(
     for number in (from_version, to_version):
         # Compiles the metric as of each version; a dialect the compiler does not know is the client's error.
         try:
-            compiled = compile_query(default_query(f"{metric.key}@{number}", dialect), current.catalog,
-                                     pins=repo.pin)
+            compiled = compile_query(
+                default_query(f"{metric.key}@{number}", dialect), current.catalog, pins=repo.pin
+            )
         except CompileError as err:
             if any(i.code == "E004" for i in err.issues):
                 raise
@@ -224,17 +280,32 @@ def diff_versions(
             continue
         sql.append(compiled.sql)
         warnings.extend(f"v{number}: {w}" for w in compiled.warnings)
-    return DiffPublic(key=metric.key, from_version=from_version, to_version=to_version,
-                      caliber_changed=found.caliber_changed, dialect=dialect,
-                      changes=[FieldChangePublic(path=c.path, before=c.before, after=c.after,
-                                                 caliber=c.caliber) for c in found.changes],
-                      sql_from=sql[0], sql_to=sql[1], warnings=warnings)
+    return DiffPublic(
+        key=metric.key,
+        from_version=from_version,
+        to_version=to_version,
+        caliber_changed=found.caliber_changed,
+        dialect=dialect,
+        changes=[
+            FieldChangePublic(path=c.path, before=c.before, after=c.after, caliber=c.caliber)
+            for c in found.changes
+        ],
+        sql_from=sql[0],
+        sql_to=sql[1],
+        warnings=warnings,
+    )
 
 
-@router.post("/{key}/deprecate", response_model=VersionPublic,
-             responses=problem_responses(400, 401, 403, 404, 413))
-def deprecate(key: KeyPath, body: DeprecateBody, repo: RepoDep, current: CurrentDep, who: Writer,
-              ) -> VersionPublic:
+@router.post(
+    "/{key}/deprecate", response_model=VersionPublic, responses=problem_responses(400, 401, 403, 404, 413)
+)
+def deprecate(
+    key: KeyPath,
+    body: DeprecateBody,
+    repo: RepoDep,
+    current: CurrentDep,
+    who: Writer,
+) -> VersionPublic:
     """Mark the metric deprecated in a new version: it still compiles, with a warning. Idempotent."""
     metric = _metric(current, key)
     record = repo.deprecate(metric.key, body.reason, author=who.name)
@@ -253,12 +324,22 @@ def _metric(current: LintResult, key: str) -> Metric:
     if not keys:
         raise not_found("metric", key, current.catalog.metrics)
     if len(keys) > 1:
-        raise ApiProblem(404, "Ambiguous metric name", [issue(
-            "H008", f"`{key}` names {len(keys)} metrics", hint=f"use one of {', '.join(sorted(keys))}")])
+        raise ApiProblem(
+            404,
+            "Ambiguous metric name",
+            [
+                issue(
+                    "H008", f"`{key}` names {len(keys)} metrics", hint=f"use one of {', '.join(sorted(keys))}"
+                )
+            ],
+        )
     return current.catalog.metrics[keys[0]]
 
 
 def _no_version(repo: RepoDep, key: str, number: int) -> ApiProblem:
     count = len(repo.versions(key))
-    return ApiProblem(404, "Unknown version", [issue(
-        "H004", f"{key} has no version {number}", hint=f"versions are 1 to {count}")])
+    return ApiProblem(
+        404,
+        "Unknown version",
+        [issue("H004", f"{key} has no version {number}", hint=f"versions are 1 to {count}")],
+    )

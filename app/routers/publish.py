@@ -19,8 +19,10 @@ router = APIRouter(prefix="/v1/publish", tags=["publish"])
 
 
 class PublishBody(FileBundle):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"files": EXAMPLE_FILES, "note": "signups: count on signup time"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"files": EXAMPLE_FILES, "note": "signups: count on signup time"}]},
+    )
 
     note: Annotated[str, StringConstraints(max_length=2000)] = ""
 
@@ -42,5 +44,6 @@ def publish(body: PublishBody, repo: RepoDep, who: Writer) -> PublishPublic:
     """Publish the files; each changed definition gets its next version number."""
     result = repo.publish(body.files, author=who.name, note=body.note)
     created = [CreatedPublic(kind=c.kind, key=c.key, version=c.version) for c in result.created]
-    return PublishPublic(created=created, unchanged=result.unchanged,
-                         warnings=[IssuePublic.of(w) for w in result.warnings])
+    return PublishPublic(
+        created=created, unchanged=result.unchanged, warnings=[IssuePublic.of(w) for w in result.warnings]
+    )

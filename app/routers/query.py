@@ -20,8 +20,11 @@ from catalog.query import MetricQuery
 
 router = APIRouter(prefix="/v1/query", tags=["query"])
 
-_EXAMPLE = {"metrics": ["gmv", "paid_orders"], "grain": "month",
-            "time_range": {"start": "2025-01-01", "end": "2025-07-01"}}
+_EXAMPLE = {
+    "metrics": ["gmv", "paid_orders"],
+    "grain": "month",
+    "time_range": {"start": "2025-01-01", "end": "2025-07-01"},
+}
 
 
 class QueryResult(BaseModel):
@@ -36,25 +39,60 @@ class QueryResult(BaseModel):
 def _warehouse(request: Request) -> Warehouse:
     warehouse: Warehouse | None = getattr(request.app.state, "warehouse", None)
     if warehouse is None:
-        raise ApiProblem(404, "No warehouse", [issue(
-            "H004", "this service has no warehouse to run queries on",
-            hint="set CALIBER_WAREHOUSE_PATH to a DuckDB file, or compile with /v1/compile")])
+        raise ApiProblem(
+            404,
+            "No warehouse",
+            [
+                issue(
+                    "H004",
+                    "this service has no warehouse to run queries on",
+                    hint="set CALIBER_WAREHOUSE_PATH to a DuckDB file, or compile with /v1/compile",
+                )
+            ],
+        )
     return warehouse
 
 
-@router.post("", response_model=QueryResult, responses=problem_responses(400, 401, 404, 413),
-             openapi_extra=READ_SECURITY)
-def run_query(query: Annotated[MetricQuery, Body(openapi_examples={"monthly": {
-                  "summary": "Two metrics by month over a half year", "value": _EXAMPLE}})],
-              request: Request, read: Read) -> QueryResult:
+@router.post(
+    "",
+    response_model=QueryResult,
+    responses=problem_responses(400, 401, 404, 413),
+    openapi_extra=READ_SECURITY,
+)
+def run_query(
+    query: Annotated[
+        MetricQuery,
+        Body(
+            openapi_examples={
+                "monthly": {"summary": "Two metrics by month over a half year", "value": _EXAMPLE}
+            }
+        ),
+    ],
+    request: Request,
+    read: Read,
+) -> QueryResult:
     """Compile the query for DuckDB (whatever `dialect` says) and return its rows from the warehouse."""
     warehouse = _warehouse(request)
     compiled = compile_query(query.model_copy(update={"dialect": "duckdb"}), read.catalog, pins=read.repo.pin)
     try:
         result = warehouse.run(compiled.sql)
     except WarehouseError as err:
-        raise ApiProblem(422, "The warehouse refused the query", [issue(
-            "H010", f"the warehouse could not run the query: {err}",
-            hint="the warehouse may lack a table or column the definitions name")]) from err
-    return QueryResult(columns=list(result.columns), rows=result.rows, truncated=result.truncated,
-                       sql=compiled.sql, metrics=list(compiled.metrics), warnings=list(compiled.warnings))
+        raise ApiProblem(
+            422,
+            "The warehouse refused the query",
+            [
+                issue(
+                    "H010",
+                    f"the warehouse could not run the query: {err}",
+                    hint="the warehouse may lack a table or column the definitions name",
+                )
+            ],
+        ) from err
+    return QueryResult(
+        columns=list(result.columns),
+        rows=result.rows,
+        truncated=result.truncated,
+        sql=compiled.sql,
+        metrics=list(compiled.metrics),
+        warnings=list(compiled.warnings),
+    )

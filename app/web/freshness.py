@@ -70,4 +70,3 @@ class WebState:
             settle_heap()
             self._settled = view
         return view
-

@@ -29,8 +29,12 @@ from catalog.store.repository import Repository
 
 DEFAULT_DIALECT = "duckdb"
 # The lint codes the same findings carry in `caliber lint` (catalog/issues.py).
-FINDING_CODES = {"conflict": "C001", "duplicate": "C002", "standard_override_missing": "C003",
-                 "override_invalid": "C004"}
+FINDING_CODES = {
+    "conflict": "C001",
+    "duplicate": "C002",
+    "standard_override_missing": "C003",
+    "override_invalid": "C004",
+}
 DIALECT_NAMES: tuple[str, ...] = tuple(DIALECTS)
 PINNED_CACHE = 256
 """Past versions kept resolved per catalog; a new catalog starts an empty cache."""
@@ -104,8 +108,9 @@ class HistoryEntry:
     changes: tuple[ChangeView, ...]
 
 
-def metric_page(repo: Repository, view: CatalogView, key: str, number: int | None, dialect: str, lang: Lang,
-                t: Translate) -> dict[str, Any] | str:
+def metric_page(
+    repo: Repository, view: CatalogView, key: str, number: int | None, dialect: str, lang: Lang, t: Translate
+) -> dict[str, Any] | str:
     """Everything `metric.html` shows, or the message of a 404 in the reader's language."""
     current = view.catalog.metrics.get(key)
     if current is None:
@@ -136,15 +141,38 @@ def metric_page(repo: Repository, view: CatalogView, key: str, number: int | Non
     }
 
 
-def _metric_view(metric: Metric, catalog: Catalog, number: int, current: int, lang: Lang, t: Translate,
-                 ) -> MetricView:
+def _metric_view(
+    metric: Metric,
+    catalog: Catalog,
+    number: int,
+    current: int,
+    lang: Lang,
+    t: Translate,
+) -> MetricView:
     dimensions = tuple(_dimension(catalog, k, lang) for k in allowed_dimensions(catalog, metric.key))
     label, other = (metric.label.zh, metric.label.en) if lang == "zh" else (metric.label.en, metric.label.zh)
     overrides = (metric.overrides.metric, metric.overrides.reason) if metric.overrides else None
     tree = component_tree(metric, catalog, lang, t)
-    return MetricView(metric.key, metric.namespace, metric.name, label, other, metric.description,
-                      metric.stage, metric.type, metric.owner, metric.unit, metric.standard,
-                      metric.deprecated, metric.tags, overrides, number, current, tree, dimensions)
+    return MetricView(
+        metric.key,
+        metric.namespace,
+        metric.name,
+        label,
+        other,
+        metric.description,
+        metric.stage,
+        metric.type,
+        metric.owner,
+        metric.unit,
+        metric.standard,
+        metric.deprecated,
+        metric.tags,
+        overrides,
+        number,
+        current,
+        tree,
+        dimensions,
+    )
 
 
 def _dimension(catalog: Catalog, key: str, lang: Lang) -> DimensionView:
@@ -176,8 +204,9 @@ def _finding(finding: Finding, catalog: Catalog, lang: Lang, t: Translate) -> Fi
     sides = tuple((k, label_of(catalog, k, lang, t)) for k in (finding.left, finding.right))
     kind = "duplicate" if finding.kind == "duplicate" else "conflict"
     message = finding.message_zh if lang == "zh" else finding.message
-    return FindingView(kind, FINDING_CODES[finding.kind], t(f"finding_{finding.kind}"), message, sides,
-                       finding.hint)
+    return FindingView(
+        kind, FINDING_CODES[finding.kind], t(f"finding_{finding.kind}"), message, sides, finding.hint
+    )
 
 
 def history(versions: Sequence[VersionRecord]) -> tuple[HistoryEntry, ...]:
@@ -187,11 +216,16 @@ def history(versions: Sequence[VersionRecord]) -> tuple[HistoryEntry, ...]:
     for i, record in reversed(shown):
         before = versions[i - 1] if i > 0 else None
         changes = field_changes(before.definition, record.definition) if before else []
-        entries.append(HistoryEntry(
-            record.number, record.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"), record.author,
-            record.note,
-            before is not None and before.semantic_hash != record.semantic_hash,
-            tuple(ChangeView(c.path, _shown(c.before), _shown(c.after), c.caliber) for c in changes)))
+        entries.append(
+            HistoryEntry(
+                record.number,
+                record.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                record.author,
+                record.note,
+                before is not None and before.semantic_hash != record.semantic_hash,
+                tuple(ChangeView(c.path, _shown(c.before), _shown(c.after), c.caliber) for c in changes),
+            )
+        )
     return tuple(entries)
 
 

@@ -58,8 +58,9 @@ def recent_values(warehouse: Warehouse | None, catalog: Catalog, key: str) -> Pr
 
 
 def _query(warehouse: Warehouse, catalog: Catalog, key: str) -> Preview | None:
-    query = MetricQuery(metrics=[key], grain="month", order_by=["-metric_time"], limit=MONTHS,
-                        dialect="duckdb")
+    query = MetricQuery(
+        metrics=[key], grain="month", order_by=["-metric_time"], limit=MONTHS, dialect="duckdb"
+    )
     try:
         result = warehouse.run(compile_query(query, catalog).sql, max_rows=MONTHS)
     except (CompileError, WarehouseError):

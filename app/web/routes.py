@@ -38,11 +38,17 @@ PAGE_SIZE = 50
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 router = APIRouter(include_in_schema=False)
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                          trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    auto_reload=False,
+)
 # Content hashes in asset URLs: a new stylesheet is fetched at once, an unchanged one stays cached.
-_ASSET_VERSIONS = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:10]
-                   for p in (HERE / "static").iterdir()}
+_ASSET_VERSIONS = {
+    p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:10] for p in (HERE / "static").iterdir()
+}
 _env.globals["asset"] = lambda name: f"{STATIC_URL}/{name}?v={_ASSET_VERSIONS[name]}"
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 
@@ -74,8 +80,9 @@ def _view(request: Request, repo: Repository) -> CatalogView:
 
 
 def _language(request: Request) -> Lang:
-    return choose_language(request.query_params.get("lang"), request.cookies.get(COOKIE),
-                           request.headers.get("accept-language"))
+    return choose_language(
+        request.query_params.get("lang"), request.cookies.get(COOKIE), request.headers.get("accept-language")
+    )
 
 
 def _render(request: Request, template: str, page: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -98,32 +105,57 @@ def _remember(response: Response, lang: Lang) -> None:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, repo: RepoDep, _reader: Reader, q: Text = "", stage: Text = "",
-         namespace: Text = "", page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> HTMLResponse:
+def home(
+    request: Request,
+    repo: RepoDep,
+    _reader: Reader,
+    q: Text = "",
+    stage: Text = "",
+    namespace: Text = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
     view = _view(request, repo)
     stage_filter = stage if stage in STAGES else ""
     results = view.search(q, stage_filter or None, namespace or None, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-    return _render(request, "home.html", "home", q=q, stage=stage_filter, team=namespace, results=results,
-                   page_number=page, stage_counts=view.stage_counts, namespace_counts=view.namespace_counts,
-                   flagged=view.flagged,
-                   url=_home_url(q=q, stage=stage_filter, namespace=namespace, page=page))
+    return _render(
+        request,
+        "home.html",
+        "home",
+        q=q,
+        stage=stage_filter,
+        team=namespace,
+        results=results,
+        page_number=page,
+        stage_counts=view.stage_counts,
+        namespace_counts=view.namespace_counts,
+        flagged=view.flagged,
+        url=_home_url(q=q, stage=stage_filter, namespace=namespace, page=page),
+    )
 
 
 def _home_url(**current: str | int) -> Callable[..., str]:
     """`url(stage="revenue", page=None)`: this page's address with some parameters changed or dropped."""
+
     def url(**changes: str | int | None) -> str:
         params = {**current, **changes}
         if params.get("page") == 1:
             params["page"] = None
         query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
         return f"/?{query}" if query else "/"
+
     return url
 
 
 @router.get("/m/{namespace}/{name}", response_class=HTMLResponse)
-def metric_page(request: Request, namespace: str, name: str, repo: RepoDep, _reader: Reader,
-                v: Annotated[int | None, Query(ge=1, le=1_000_000_000)] = None,
-                dialect: Text = pages.DEFAULT_DIALECT) -> HTMLResponse:
+def metric_page(
+    request: Request,
+    namespace: str,
+    name: str,
+    repo: RepoDep,
+    _reader: Reader,
+    v: Annotated[int | None, Query(ge=1, le=1_000_000_000)] = None,
+    dialect: Text = pages.DEFAULT_DIALECT,
+) -> HTMLResponse:
     key = f"{namespace}.{name}"
     view = _view(request, repo)
     lang = _language(request)
@@ -141,14 +173,19 @@ def conflicts(request: Request, repo: RepoDep, _reader: Reader) -> HTMLResponse:
     lang = _language(request)
     findings = pages.findings(view, None, lang, translator(lang))
     counts = {kind: sum(f.kind == kind for f in findings) for kind in ("conflict", "duplicate")}
-    return _render(request, "conflicts.html", "conflicts", findings=findings, counts=counts,
-                   error=view.findings_error)
+    return _render(
+        request, "conflicts.html", "conflicts", findings=findings, counts=counts, error=view.findings_error
+    )
 
 
 def _local_path(target: str) -> bool:
     """A path on this site only: browsers read `//host`, `/\\host` and `/<tab>/host` as another site."""
-    return target.startswith("/") and not target.startswith("//") and "\\" not in target \
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
         and not any(c.isspace() or ord(c) < 32 for c in target)
+    )
 
 
 @router.get("/lang/{code}")

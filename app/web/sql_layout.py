@@ -28,14 +28,38 @@ from sqlglot.tokens import Token, TokenType
 
 INDENT = "  "
 # Clauses that start a line at the level of their SELECT.
-_CLAUSES = frozenset({
-    TokenType.FROM, TokenType.WHERE, TokenType.GROUP_BY, TokenType.HAVING, TokenType.ORDER_BY,
-    TokenType.LIMIT, TokenType.JOIN, TokenType.LEFT, TokenType.RIGHT, TokenType.FULL, TokenType.INNER,
-    TokenType.CROSS, TokenType.OUTER, TokenType.UNION, TokenType.QUALIFY, TokenType.WINDOW,
-})
+_CLAUSES = frozenset(
+    {
+        TokenType.FROM,
+        TokenType.WHERE,
+        TokenType.GROUP_BY,
+        TokenType.HAVING,
+        TokenType.ORDER_BY,
+        TokenType.LIMIT,
+        TokenType.JOIN,
+        TokenType.LEFT,
+        TokenType.RIGHT,
+        TokenType.FULL,
+        TokenType.INNER,
+        TokenType.CROSS,
+        TokenType.OUTER,
+        TokenType.UNION,
+        TokenType.QUALIFY,
+        TokenType.WINDOW,
+    }
+)
 # Join words after which JOIN continues the same line (`LEFT JOIN`, `FULL OUTER JOIN`).
-_JOIN_WORDS = frozenset({TokenType.LEFT, TokenType.RIGHT, TokenType.FULL, TokenType.INNER, TokenType.CROSS,
-                         TokenType.OUTER, TokenType.NATURAL})
+_JOIN_WORDS = frozenset(
+    {
+        TokenType.LEFT,
+        TokenType.RIGHT,
+        TokenType.FULL,
+        TokenType.INNER,
+        TokenType.CROSS,
+        TokenType.OUTER,
+        TokenType.NATURAL,
+    }
+)
 
 
 @lru_cache(maxsize=4096)
@@ -60,7 +84,7 @@ def _layout(sql: str, tokens: list[Token]) -> str:
         before = previous.token_type if previous is not None else None
         level = parens.count(True)
         clause_level = not parens or parens[-1]  # not inside a function call's or a list's parentheses
-        gap = sql[previous.end + 1:token.start] if previous is not None else ""
+        gap = sql[previous.end + 1 : token.start] if previous is not None else ""
         if kind is TokenType.SELECT:
             in_select[-1] = True
             if previous is not None:
@@ -73,7 +97,7 @@ def _layout(sql: str, tokens: list[Token]) -> str:
         elif before is TokenType.SELECT or (before is TokenType.COMMA and in_select[-1] and clause_level):
             gap = _newline(level + 1)
         out.append(gap)
-        out.append(sql[token.start:token.end + 1])
+        out.append(sql[token.start : token.end + 1])
         if kind is TokenType.L_PAREN:
             opens_subquery = i + 1 < len(tokens) and tokens[i + 1].token_type is TokenType.SELECT
             parens.append(opens_subquery)

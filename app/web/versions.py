@@ -43,8 +43,10 @@ def pinned_catalog(repo: Repository, current: Catalog, key: str, number: int) ->
                 pending.append(ref)
     wanted.discard(key)
     stored = [Stored("metric", *split_key(k), current.metrics[k].definition) for k in sorted(wanted)]
-    stored += [Stored(r.kind, r.namespace, r.name, r.definition)
-               for r in (*repo.list_sources(), *repo.list_dimensions())]
+    stored += [
+        Stored(r.kind, r.namespace, r.name, r.definition)
+        for r in (*repo.list_sources(), *repo.list_dimensions())
+    ]
     stored.append(Stored("metric", namespace, name, record.definition))
     return lint_overlay(stored, []).catalog
 

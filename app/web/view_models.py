@@ -79,15 +79,19 @@ class CatalogView:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        metrics = sorted(catalog.metrics.values(),
-                         key=lambda m: (_STAGE_ORDER.get(m.stage, len(STAGES)), not m.standard, m.key))
+        metrics = sorted(
+            catalog.metrics.values(),
+            key=lambda m: (_STAGE_ORDER.get(m.stage, len(STAGES)), not m.standard, m.key),
+        )
         self.rows = tuple(_row(m) for m in metrics)
         # Lower-cased once: name and labels rank above the description (see `search`).
-        self._names = tuple(tuple(s.casefold() for s in (r.key, r.name, r.label_en, r.label_zh))
-                            for r in self.rows)
+        self._names = tuple(
+            tuple(s.casefold() for s in (r.key, r.name, r.label_en, r.label_zh)) for r in self.rows
+        )
         self._titles = tuple("\n".join(names) for names in self._names)
-        self._haystacks = tuple(f"{title}\n{r.description.casefold()}"
-                                for title, r in zip(self._titles, self.rows, strict=True))
+        self._haystacks = tuple(
+            f"{title}\n{r.description.casefold()}" for title, r in zip(self._titles, self.rows, strict=True)
+        )
         self._by_stage: dict[str, list[int]] = {}
         self._by_namespace: dict[str, list[int]] = {}
         for i, row in enumerate(self.rows):
@@ -131,8 +135,14 @@ class CatalogView:
             self._flagged = flagged
         return self._flagged
 
-    def search(self, text: str = "", stage: str | None = None, namespace: str | None = None,
-               offset: int = 0, limit: int = 50) -> Page:
+    def search(
+        self,
+        text: str = "",
+        stage: str | None = None,
+        namespace: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page:
         """Metrics whose key, labels or description contain every word of `text`, best matches first.
 
         Matches in the name or a label come before matches only in the description; an exact name or label
@@ -155,7 +165,7 @@ class CatalogView:
             # A stable sort: within one rank, the catalog order (stage, standard first, key) stays.
             matched.sort(key=lambda i: _rank(whole, terms, self._names[i], self._titles[i]))
             candidates = matched
-        window = candidates[offset:offset + limit]
+        window = candidates[offset : offset + limit]
         return Page(tuple(self.rows[i] for i in window), len(candidates), offset, limit)
 
 
@@ -173,9 +183,20 @@ def _rank(whole: str, terms: list[str], names: tuple[str, ...], title: str) -> i
 
 
 def _row(metric: Metric) -> Row:
-    return Row(metric.key, metric.namespace, metric.name, metric.label.en, metric.label.zh,
-               metric.description, metric.stage, metric.type, metric.unit, metric.owner, metric.standard,
-               metric.deprecated)
+    return Row(
+        metric.key,
+        metric.namespace,
+        metric.name,
+        metric.label.en,
+        metric.label.zh,
+        metric.description,
+        metric.stage,
+        metric.type,
+        metric.unit,
+        metric.owner,
+        metric.standard,
+        metric.deprecated,
+    )
 
 
 class ViewCache:
@@ -223,15 +244,25 @@ def formula_words(metric: Metric, catalog: Catalog, lang: Lang, t: Translate) ->
                 return t("cumulative_all", metric=name(spec.metric))
             return t("cumulative_window", metric=name(spec.metric), window=spec.window)
         case Conversion():
-            return t(f"conversion_{spec.calculation}", entity=spec.entity, base=name(spec.base),
-                     conversion=name(spec.conversion), window=spec.window)
+            return t(
+                f"conversion_{spec.calculation}",
+                entity=spec.entity,
+                base=name(spec.base),
+                conversion=name(spec.conversion),
+                window=spec.window,
+            )
         case Funnel():
             window = t("funnel_window", window=spec.window) if spec.window else ""
             steps = " → ".join(name(step) for step in spec.steps)
             return f"{t('funnel_words', entity=spec.entity, window=window)}: {steps}"
         case Retention():
-            return t("retention_words", entity=spec.entity, cohort=name(spec.cohort),
-                     activity=name(spec.activity), offset=spec.offset)
+            return t(
+                "retention_words",
+                entity=spec.entity,
+                cohort=name(spec.cohort),
+                activity=name(spec.activity),
+                offset=spec.offset,
+            )
         case PeriodOverPeriod():
             return t(f"pop_{spec.calculation}", metric=name(spec.metric), compare=t(f"pop_{spec.compare_to}"))
     return metric.type
@@ -263,8 +294,9 @@ class Node:
     children: tuple[Node, ...]
 
 
-def component_tree(metric: Metric, catalog: Catalog, lang: Lang, t: Translate, role: str = "",
-                   depth: int = 0) -> Node:
+def component_tree(
+    metric: Metric, catalog: Catalog, lang: Lang, t: Translate, role: str = "", depth: int = 0
+) -> Node:
     """`metric` with its components, recursively (depth-limited; the resolver already refused cycles)."""
     children: list[Node] = []
     if depth < MAX_TREE_DEPTH:
@@ -275,8 +307,9 @@ def component_tree(metric: Metric, catalog: Catalog, lang: Lang, t: Translate, r
             else:
                 children.append(component_tree(child, catalog, lang, t, child_role, depth + 1))
     label = metric.label.zh if lang == "zh" else metric.label.en
-    return Node(metric.key, label, role, metric.type, formula_words(metric, catalog, lang, t), True,
-                tuple(children))
+    return Node(
+        metric.key, label, role, metric.type, formula_words(metric, catalog, lang, t), True, tuple(children)
+    )
 
 
 def _roles(metric: Metric, t: Translate) -> list[tuple[str, str]]:

@@ -43,8 +43,9 @@ def load(model_dir: str) -> MetricFlowEngine:
     results = SemanticManifestValidator().validate_semantic_manifest(manifest)
     if results.has_blocking_issues:
         raise SystemExit(f"MetricFlow model is invalid: {results.errors}")
-    return MetricFlowEngine(semantic_manifest_lookup=SemanticManifestLookup(manifest),
-                            sql_client=_CompileOnlyClient())  # type: ignore[arg-type]
+    return MetricFlowEngine(
+        semantic_manifest_lookup=SemanticManifestLookup(manifest), sql_client=_CompileOnlyClient()
+    )  # type: ignore[arg-type]
 
 
 def prepare(engine: MetricFlowEngine, spec: dict[str, Any]) -> CompileFn:
@@ -54,8 +55,12 @@ def prepare(engine: MetricFlowEngine, spec: dict[str, Any]) -> CompileFn:
 
     def compile_once() -> str:
         request = MetricFlowQueryRequest.create(
-            metric_names=spec["metrics"], group_by_names=spec.get("group_by", []),
-            where_constraints=spec.get("where") or None, time_constraint_start=start, time_constraint_end=end)
+            metric_names=spec["metrics"],
+            group_by_names=spec.get("group_by", []),
+            where_constraints=spec.get("where") or None,
+            time_constraint_start=start,
+            time_constraint_end=end,
+        )
         return engine.explain(request).sql_statement.without_descriptions.sql
 
     return compile_once

@@ -89,8 +89,7 @@ def serve(prepare: Prepare, import_ns: int, load_ns: int) -> None:
             else:
                 _send(out, {"error": f"unknown op {op!r}"})
         except Exception as err:  # one failing query is a result to report, not a crash
-            _send(out, {"error": f"{type(err).__name__}: {err}",
-                        "trace": traceback.format_exc(limit=6)})
+            _send(out, {"error": f"{type(err).__name__}: {err}", "trace": traceback.format_exc(limit=6)})
 
 
 def _time(fn: CompileFn, n: int) -> list[int]:

@@ -21,8 +21,12 @@ IMPORT_NS = time.perf_counter_ns() - _t0
 
 def prepare(layer: SemanticLayer, spec: dict[str, Any]) -> CompileFn:
     def compile_once() -> str:
-        return layer.compile(metrics=spec["metrics"], dimensions=spec.get("dimensions", []),
-                             filters=spec.get("filters") or None, dialect="duckdb")
+        return layer.compile(
+            metrics=spec["metrics"],
+            dimensions=spec.get("dimensions", []),
+            filters=spec.get("filters") or None,
+            dialect="duckdb",
+        )
 
     return compile_once
 

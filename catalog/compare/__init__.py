@@ -15,6 +15,15 @@ if conflict_issues not in CATALOG_CHECKS:
     CATALOG_CHECKS.append(conflict_issues)
 
 __all__ = [
-    "Canonical", "Canonicalizer", "Difference", "Finding", "canonical_form", "conflict_issues", "differences",
-    "find_conflicts", "findings_for", "findings_of_metric", "with_levels",
+    "Canonical",
+    "Canonicalizer",
+    "Difference",
+    "Finding",
+    "canonical_form",
+    "conflict_issues",
+    "differences",
+    "find_conflicts",
+    "findings_for",
+    "findings_of_metric",
+    "with_levels",
 ]

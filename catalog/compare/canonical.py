@@ -62,8 +62,17 @@ class Canonical:
     def serialise(self) -> list[object]:
         # A formula names its leaves already; the roles of its parts (numerator, term) are how it was written.
         parts = [] if self.formula is not None else [[role, part.fingerprint] for role, part in self.parts]
-        return [self.kind, self.table, self.agg, self.expr, sorted(self.filter), self.time, self.formula,
-                parts, [list(p) for p in self.params]]
+        return [
+            self.kind,
+            self.table,
+            self.agg,
+            self.expr,
+            sorted(self.filter),
+            self.time,
+            self.formula,
+            parts,
+            [list(p) for p in self.params],
+        ]
 
     @property
     def placeholder(self) -> str:
@@ -122,26 +131,46 @@ class Canonicalizer:
             case m.Derived():
                 return self._derived(spec)
             case m.Cumulative():
-                return Canonical("cumulative", parts=(("metric", self(spec.metric)),),
-                                 params=(("window", str(spec.window) if spec.window else "all time"),))
+                return Canonical(
+                    "cumulative",
+                    parts=(("metric", self(spec.metric)),),
+                    params=(("window", str(spec.window) if spec.window else "all time"),),
+                )
             case m.Conversion():
-                return Canonical("conversion", parts=(("base", self(spec.base)),
-                                                      ("conversion", self(spec.conversion))),
-                                 params=(("entity", self._entity(spec.entity, (spec.base, spec.conversion))),
-                                         ("window", str(spec.window)), ("calculation", spec.calculation)))
+                return Canonical(
+                    "conversion",
+                    parts=(("base", self(spec.base)), ("conversion", self(spec.conversion))),
+                    params=(
+                        ("entity", self._entity(spec.entity, (spec.base, spec.conversion))),
+                        ("window", str(spec.window)),
+                        ("calculation", spec.calculation),
+                    ),
+                )
             case m.Funnel():
                 steps = tuple((f"step {i}", self(step)) for i, step in enumerate(spec.steps, 1))
-                return Canonical("funnel", parts=steps,
-                                 params=(("entity", self._entity(spec.entity, spec.steps)),
-                                         ("window", str(spec.window) if spec.window else "none")))
+                return Canonical(
+                    "funnel",
+                    parts=steps,
+                    params=(
+                        ("entity", self._entity(spec.entity, spec.steps)),
+                        ("window", str(spec.window) if spec.window else "none"),
+                    ),
+                )
             case m.Retention():
-                return Canonical("retention", parts=(("cohort", self(spec.cohort)),
-                                                     ("activity", self(spec.activity))),
-                                 params=(("entity", self._entity(spec.entity, (spec.cohort, spec.activity))),
-                                         ("offset", str(spec.offset))))
+                return Canonical(
+                    "retention",
+                    parts=(("cohort", self(spec.cohort)), ("activity", self(spec.activity))),
+                    params=(
+                        ("entity", self._entity(spec.entity, (spec.cohort, spec.activity))),
+                        ("offset", str(spec.offset)),
+                    ),
+                )
             case m.PeriodOverPeriod():
-                return Canonical("period_over_period", parts=(("metric", self(spec.metric)),),
-                                 params=(("compare_to", spec.compare_to), ("calculation", spec.calculation)))
+                return Canonical(
+                    "period_over_period",
+                    parts=(("metric", self(spec.metric)),),
+                    params=(("compare_to", spec.compare_to), ("calculation", spec.calculation)),
+                )
         raise TypeError(f"no canonical form for metric type {metric.type!r}")
 
     def _atomic(self, spec: m.Atomic) -> Canonical:
@@ -161,8 +190,15 @@ class Canonicalizer:
         if primary is not None:
             terms = terms - {f"{primary} IS NOT NULL"}
         time = spec.time or source_time
-        return Canonical("atomic", table=table, agg=agg, expr=value, filter=terms,
-                         time=time.lower() if time else None, implied=implied)
+        return Canonical(
+            "atomic",
+            table=table,
+            agg=agg,
+            expr=value,
+            filter=terms,
+            time=time.lower() if time else None,
+            implied=implied,
+        )
 
     def _source(self, key: str) -> tuple[str, str | None, str | None]:
         """(physical table, primary key column, default time column) of a source, looked up once."""
@@ -206,8 +242,8 @@ class Canonicalizer:
 def canonical_form(metric_key: str, catalog: m.Catalog) -> Canonical:
     """The canonical form of one metric (build a `Canonicalizer` to compare many: it caches).
 
-        >>> canonical_form("finance.gmv", catalog).agg          # doctest: +SKIP
-        'sum'
+    >>> canonical_form("finance.gmv", catalog).agg          # doctest: +SKIP
+    'sum'
     """
     return Canonicalizer(catalog)(metric_key)
 
@@ -248,4 +284,3 @@ def _formula_tree(form: Canonical) -> exp.Expr:
     if form.formula is None:
         return bare_column(form.placeholder)
     return exp.Paren(this=sqlglot.parse_one(form.formula, read=DEFINITION_DIALECT))
-

@@ -49,10 +49,16 @@ class Finding:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "kind": self.kind, "left": self.left, "right": self.right, "reasons": list(self.reasons),
+            "kind": self.kind,
+            "left": self.left,
+            "right": self.right,
+            "reasons": list(self.reasons),
             "differences": [d.as_dict() for d in self.differences],
-            "message": self.message, "message_zh": self.message_zh, "hint": self.hint,
-            "left_location": _location(self.left_location), "right_location": _location(self.right_location),
+            "message": self.message,
+            "message_zh": self.message_zh,
+            "hint": self.hint,
+            "left_location": _location(self.left_location),
+            "right_location": _location(self.right_location),
         }
 
 
@@ -71,8 +77,11 @@ def findings_for(catalog: Catalog) -> list[Finding]:
     return find_conflicts(catalog)
 
 
-def findings_of_metric(catalog: Catalog, key: str, findings: Iterable[Finding] | None = None,
-                       ) -> list[Finding]:
+def findings_of_metric(
+    catalog: Catalog,
+    key: str,
+    findings: Iterable[Finding] | None = None,
+) -> list[Finding]:
     """Findings that involve metric `key`; pass `findings` when they are already computed."""
     every = find_conflicts(catalog) if findings is None else findings
     return [f for f in every if key in (f.left, f.right)]
@@ -93,8 +102,10 @@ class _Detector:
             for key, metric in self.metrics.items():
                 buckets.setdefault(bucket_of(metric), []).append(key)
             for members in buckets.values():
-                if len(members) > 1 and (len({self.metrics[k].namespace for k in members}) > 1
-                                         or any(self.metrics[k].standard for k in members)):
+                if len(members) > 1 and (
+                    len({self.metrics[k].namespace for k in members}) > 1
+                    or any(self.metrics[k].standard for k in members)
+                ):
                     self._shared(members, reason)
         by_caliber: dict[str, list[str]] = {}
         for key in self.metrics:
@@ -103,8 +114,10 @@ class _Detector:
             if len(members) > 1:
                 self._same_caliber(members)
         names = {form.fingerprint: key for key, form in sorted(self.forms.forms.items(), reverse=True)}
-        found = [self._finding(left, right, kind, reasons, names)
-                 for (left, right), (kind, reasons) in self.pairs.items()]
+        found = [
+            self._finding(left, right, kind, reasons, names)
+            for (left, right), (kind, reasons) in self.pairs.items()
+        ]
         found.extend(self.invalid)
         return sorted(found, key=lambda f: (KINDS.index(f.kind), f.left, f.right))
 
@@ -116,12 +129,20 @@ class _Detector:
             if target is not None and target.standard:
                 continue
             what = "is not marked `standard: true`" if target is not None else "is not in the catalog"
-            self.invalid.append(Finding(
-                "override_invalid", metric.overrides.metric, key, (), (),
-                f"{key} overrides {metric.overrides.metric}, which {what}",
-                f"{key} 声明覆盖 {metric.overrides.metric}，但后者不是标准指标",
-                "only a standard metric can be overridden: point `overrides` at one, or remove it",
-                target.location if target is not None else Location(), metric.location))
+            self.invalid.append(
+                Finding(
+                    "override_invalid",
+                    metric.overrides.metric,
+                    key,
+                    (),
+                    (),
+                    f"{key} overrides {metric.overrides.metric}, which {what}",
+                    f"{key} 声明覆盖 {metric.overrides.metric}，但后者不是标准指标",
+                    "only a standard metric can be overridden: point `overrides` at one, or remove it",
+                    target.location if target is not None else Location(),
+                    metric.location,
+                )
+            )
 
     def _anchor_order(self, members: list[str]) -> list[str]:
         return sorted(members, key=lambda k: (not self.metrics[k].standard, k))
@@ -153,8 +174,9 @@ class _Detector:
     def _overrides(self, key: str, other: str) -> bool:
         """A declared override of a standard metric, either way round, settles the pair."""
         a, b = self.metrics[key], self.metrics[other]
-        return (a.overrides is not None and a.overrides.metric == other and b.standard) \
-            or (b.overrides is not None and b.overrides.metric == key and a.standard)
+        return (a.overrides is not None and a.overrides.metric == other and b.standard) or (
+            b.overrides is not None and b.overrides.metric == key and a.standard
+        )
 
     def _add(self, left: str, right: str, kind: str, reason: str) -> None:
         for pair in ((left, right), (right, left)):
@@ -164,13 +186,25 @@ class _Detector:
                 return
         self.pairs[(left, right)] = (kind, [reason])
 
-    def _finding(self, left: str, right: str, kind: str, reasons: list[str], names: dict[str, str],
-                 ) -> Finding:
+    def _finding(
+        self,
+        left: str,
+        right: str,
+        kind: str,
+        reasons: list[str],
+        names: dict[str, str],
+    ) -> Finding:
         a, b = self.metrics[left], self.metrics[right]
         found = tuple(differences(self.forms(left), self.forms(right), names))
         shared = [r for r in reasons if r != "same caliber"]
-        what = " and ".join({"name": f"name {a.name!r}", "label_en": f"English label {a.label.en!r}",
-                             "label_zh": f"Chinese label {a.label.zh!r}"}[r] for r in shared)
+        what = " and ".join(
+            {
+                "name": f"name {a.name!r}",
+                "label_en": f"English label {a.label.en!r}",
+                "label_zh": f"Chinese label {a.label.zh!r}",
+            }[r]
+            for r in shared
+        )
         what_zh = "、".join(REASONS_ZH[r] for r in shared)
         detail = "; ".join(d.sentence(left, right) for d in found)
         detail_zh = "；".join(d.sentence_zh(left, right) for d in found)
@@ -182,13 +216,18 @@ class _Detector:
             message = f"{left} and {right} share the {what} but differ: {detail}"
             message_zh = f"{left} 与 {right} 的{what_zh}相同但口径不同：{detail_zh}"
             if kind == "standard_override_missing":
-                hint = (f"{left} is the standard caliber: reuse it, rename {right}, or declare "
-                        f"`overrides: {{metric: {left}, reason: ...}}` on {right}")
+                hint = (
+                    f"{left} is the standard caliber: reuse it, rename {right}, or declare "
+                    f"`overrides: {{metric: {left}, reason: ...}}` on {right}"
+                )
             else:
-                hint = ("rename one of them, make them compute the same, or mark the agreed one "
-                        "`standard: true` and declare `overrides:` with a reason on the other")
-        return Finding(kind, left, right, tuple(reasons), found, message, message_zh, hint, a.location,
-                       b.location)
+                hint = (
+                    "rename one of them, make them compute the same, or mark the agreed one "
+                    "`standard: true` and declare `overrides:` with a reason on the other"
+                )
+        return Finding(
+            kind, left, right, tuple(reasons), found, message, message_zh, hint, a.location, b.location
+        )
 
 
 def _location(location: Location) -> dict[str, object]:

@@ -21,15 +21,31 @@ from catalog.compare.normalize import render
 from catalog.sqlexpr import DEFINITION_DIALECT
 
 ASPECTS_ZH = {
-    "type": "指标类型", "source table": "来源表", "aggregation": "聚合方式", "expression": "聚合表达式",
-    "filter": "过滤条件", "time column": "时间字段", "formula": "公式", "components": "组成指标",
-    "window": "窗口", "entity": "实体", "calculation": "计算方式", "offset": "间隔", "compare_to": "对比周期",
+    "type": "指标类型",
+    "source table": "来源表",
+    "aggregation": "聚合方式",
+    "expression": "聚合表达式",
+    "filter": "过滤条件",
+    "time column": "时间字段",
+    "formula": "公式",
+    "components": "组成指标",
+    "window": "窗口",
+    "entity": "实体",
+    "calculation": "计算方式",
+    "offset": "间隔",
+    "compare_to": "对比周期",
     "steps": "步骤",
 }
 _ROLES_ZH = {
-    "numerator": "分子", "denominator": "分母", "metric": "指标", "base": "起始事件",
-    "conversion": "转化事件", "cohort": "同期群事件", "activity": "活跃事件",
-    "left operand": "左操作数", "right operand": "右操作数",
+    "numerator": "分子",
+    "denominator": "分母",
+    "metric": "指标",
+    "base": "起始事件",
+    "conversion": "转化事件",
+    "cohort": "同期群事件",
+    "activity": "活跃事件",
+    "left operand": "左操作数",
+    "right operand": "右操作数",
 }
 _OPERAND_ROLES: dict[type[exp.Expr], tuple[str, str]] = {exp.Div: ("numerator", "denominator")}
 
@@ -63,8 +79,9 @@ class Difference:
         return f"{where}{aspect} `{self.left}` 对 `{self.right}`"
 
 
-def differences(left: Canonical, right: Canonical, names: Mapping[str, str] | None = None,
-                part: str = "") -> list[Difference]:
+def differences(
+    left: Canonical, right: Canonical, names: Mapping[str, str] | None = None, part: str = ""
+) -> list[Difference]:
     """Differences between two forms; empty when they are equivalent.
 
     `names` maps a fingerprint to a metric key, so formulas read `finance.gmv / finance.paying_users`.
@@ -79,9 +96,11 @@ def differences(left: Canonical, right: Canonical, names: Mapping[str, str] | No
     if left.formula is not None and right.formula is not None:
         leaves = {leaf.placeholder: leaf for side in (left, right) for leaf in _named_leaves(side)}
         return _formula(_tree(left.formula), _tree(right.formula), leaves, names, part)
-    found = [Difference(k, dict(left.params).get(k), dict(right.params).get(k), part)
-             for k in dict.fromkeys([*dict(left.params), *dict(right.params)])
-             if dict(left.params).get(k) != dict(right.params).get(k)]
+    found = [
+        Difference(k, dict(left.params).get(k), dict(right.params).get(k), part)
+        for k in dict.fromkeys([*dict(left.params), *dict(right.params)])
+        if dict(left.params).get(k) != dict(right.params).get(k)
+    ]
     left_roles, right_roles = [r for r, _ in left.parts], [r for r, _ in right.parts]
     if left_roles != right_roles:
         found.append(Difference("steps", str(len(left_roles)), str(len(right_roles)), part))
@@ -106,23 +125,30 @@ def _atomic(left: Canonical, right: Canonical, part: str) -> list[Difference]:
         found.append(Difference("time column", left.time, right.time, part))
     if not found:
         # Same reading but another fingerprint: the implied not-null terms of different expressions.
-        found.append(Difference("filter", " AND ".join(sorted(left.filter)),
-                                " AND ".join(sorted(right.filter)), part))
+        found.append(
+            Difference("filter", " AND ".join(sorted(left.filter)), " AND ".join(sorted(right.filter)), part)
+        )
     return found
 
 
-def _formula(left: exp.Expr, right: exp.Expr, leaves: Mapping[str, Canonical], names: Mapping[str, str],
-             part: str) -> list[Difference]:
+def _formula(
+    left: exp.Expr, right: exp.Expr, leaves: Mapping[str, Canonical], names: Mapping[str, str], part: str
+) -> list[Difference]:
     if render(left) == render(right):
         return []
-    if isinstance(left, exp.Column) and isinstance(right, exp.Column) \
-            and left.name in leaves and right.name in leaves:
+    if (
+        isinstance(left, exp.Column)
+        and isinstance(right, exp.Column)
+        and left.name in leaves
+        and right.name in leaves
+    ):
         return differences(leaves[left.name], leaves[right.name], names, part)
     if type(left) is type(right) and isinstance(left, exp.Binary):
         roles = _OPERAND_ROLES.get(type(left), ("left operand", "right operand"))
         pairs = ((left.this, right.this, roles[0]), (left.expression, right.expression, roles[1]))
-        return [d for a, b, role in pairs
-                for d in _formula(_bare(a), _bare(b), leaves, names, _join(part, role))]
+        return [
+            d for a, b, role in pairs for d in _formula(_bare(a), _bare(b), leaves, names, _join(part, role))
+        ]
     return [Difference("formula", _readable(left, leaves, names), _readable(right, leaves, names), part)]
 
 

@@ -1,7 +1,7 @@
 """The compare stage inside `caliber lint`: findings become issues C001–C004, at levels the user may change.
 
-    >>> [i.code for i in conflict_issues(catalog)]                     # doctest: +SKIP
-    ['C003', 'C002']
+>>> [i.code for i in conflict_issues(catalog)]                     # doctest: +SKIP
+['C003', 'C002']
 """
 
 from __future__ import annotations
@@ -15,8 +15,12 @@ from catalog.model import Catalog
 
 Setting = Literal["error", "warning", "off"]
 SETTINGS: tuple[Setting, ...] = ("error", "warning", "off")
-KIND_CODES = {"conflict": "C001", "duplicate": "C002", "standard_override_missing": "C003",
-              "override_invalid": "C004"}
+KIND_CODES = {
+    "conflict": "C001",
+    "duplicate": "C002",
+    "standard_override_missing": "C003",
+    "override_invalid": "C004",
+}
 # `--conflicts` governs both ways of giving one name two calibers; a broken `overrides:` is always an error.
 _CONFLICT_CODES = ("C001", "C003")
 _DUPLICATE_CODES = ("C002",)
@@ -33,8 +37,11 @@ def issue_of(finding: Finding) -> Issue:
     return issue(KIND_CODES[finding.kind], finding.message + where, finding.right_location, finding.hint)
 
 
-def with_levels(issues: Iterable[Issue], conflicts: Setting = "error", duplicates: Setting = "warning",
-                ) -> tuple[Issue, ...]:
+def with_levels(
+    issues: Iterable[Issue],
+    conflicts: Setting = "error",
+    duplicates: Setting = "warning",
+) -> tuple[Issue, ...]:
     """Apply `caliber lint --conflicts … --duplicates …`: relevel C001/C003 and C002, or drop them.
 
     >>> with_levels([issue("C002", "same caliber")], duplicates="error")[0].level.value
@@ -42,8 +49,10 @@ def with_levels(issues: Iterable[Issue], conflicts: Setting = "error", duplicate
     """
     kept: list[Issue] = []
     for found in issues:
-        setting = {**dict.fromkeys(_CONFLICT_CODES, conflicts),
-                   **dict.fromkeys(_DUPLICATE_CODES, duplicates)}.get(found.code)
+        setting = {
+            **dict.fromkeys(_CONFLICT_CODES, conflicts),
+            **dict.fromkeys(_DUPLICATE_CODES, duplicates),
+        }.get(found.code)
         if setting == "off":
             continue
         if setting is not None and found.level.value != setting:

@@ -35,15 +35,30 @@ from catalog.sqlexpr import DEFINITION_DIALECT, parse_expression
 
 _ASSOCIATIVE = (exp.And, exp.Or, exp.Add, exp.Mul)
 _PRECEDENCE: tuple[tuple[type[exp.Expr], ...], ...] = (
-    (exp.Or,), (exp.And,), (exp.Not,),
+    (exp.Or,),
+    (exp.And,),
+    (exp.Not,),
     (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Like, exp.ILike, exp.Between),
-    (exp.Add, exp.Sub, exp.DPipe), (exp.Mul, exp.Div, exp.Mod), (exp.Neg,),
+    (exp.Add, exp.Sub, exp.DPipe),
+    (exp.Mul, exp.Div, exp.Mod),
+    (exp.Neg,),
 )
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _FLIPPED: dict[type[exp.Expr], type[exp.Expr]] = {
-    exp.EQ: exp.EQ, exp.NEQ: exp.NEQ, exp.GT: exp.LT, exp.LT: exp.GT, exp.GTE: exp.LTE, exp.LTE: exp.GTE}
-_TEXT_TYPES = {exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR,
-               exp.DataType.Type.NVARCHAR, exp.DataType.Type.NCHAR}
+    exp.EQ: exp.EQ,
+    exp.NEQ: exp.NEQ,
+    exp.GT: exp.LT,
+    exp.LT: exp.GT,
+    exp.GTE: exp.LTE,
+    exp.LTE: exp.GTE,
+}
+_TEXT_TYPES = {
+    exp.DataType.Type.TEXT,
+    exp.DataType.Type.VARCHAR,
+    exp.DataType.Type.CHAR,
+    exp.DataType.Type.NVARCHAR,
+    exp.DataType.Type.NCHAR,
+}
 # Writing a metric's filter out to CNF is exponential in the worst case; past this sqlglot keeps the input.
 _CNF_MAX_DISTANCE = 128
 _CACHE_SIZE = 262_144
@@ -125,7 +140,7 @@ def split_conjuncts(text: str) -> list[str] | None:
             if betweens:
                 betweens -= 1
                 continue
-            chunks.append(text[start:token.start()].strip())
+            chunks.append(text[start : token.start()].strip())
             start = token.end()
     chunks.append(text[start:].strip())
     return chunks if len(chunks) > 1 and all(chunks) and depth == 0 else None
@@ -160,8 +175,9 @@ def _plain(conjunct: exp.Expr) -> bool:
         return isinstance(conjunct.this, exp.Column)
     if isinstance(conjunct, (*_COMPARISONS, exp.Like)):
         sides = (conjunct.this, conjunct.expression)
-        return all(isinstance(s, exp.Column | exp.Literal) for s in sides) \
-            and any(isinstance(s, exp.Column) for s in sides)
+        return all(isinstance(s, exp.Column | exp.Literal) for s in sides) and any(
+            isinstance(s, exp.Column) for s in sides
+        )
     if isinstance(conjunct, exp.In):
         return isinstance(conjunct.this, exp.Column) and _literal_list(conjunct)
     if isinstance(conjunct, exp.Is):
@@ -201,8 +217,11 @@ def _prepare_node(node: exp.Expr) -> exp.Expr:
             case.set("default", node.args["false"])
         return _prepare_node(case)
     if isinstance(node, exp.Between):
-        return exp.and_(exp.GTE(this=node.this.copy(), expression=node.args["low"]),
-                        exp.LTE(this=node.this, expression=node.args["high"]), copy=False)
+        return exp.and_(
+            exp.GTE(this=node.this.copy(), expression=node.args["low"]),
+            exp.LTE(this=node.this, expression=node.args["high"]),
+            copy=False,
+        )
     if isinstance(node, exp.Case) and isinstance(node.args.get("default"), exp.Null):
         node.set("default", None)
         return node
@@ -216,8 +235,9 @@ def _prepare_node(node: exp.Expr) -> exp.Expr:
         return node.this
     if isinstance(node, exp.Not) and isinstance(node.this, exp.In) and _literal_list(node.this):
         column = node.this.this
-        return exp.and_(*(exp.NEQ(this=column.copy(), expression=v.copy())
-                          for v in node.this.expressions), copy=False)
+        return exp.and_(
+            *(exp.NEQ(this=column.copy(), expression=v.copy()) for v in node.this.expressions), copy=False
+        )
     if isinstance(node, exp.Div):
         # One rendering for every division: a ratio is `numerator / denominator` whatever wrote it.
         node.set("typed", True)
@@ -261,8 +281,9 @@ def _arithmetic_identity(node: exp.Expr) -> exp.Expr:
             return node.this
         if _is_number(node.this, 0):
             return node.expression
-    elif (isinstance(node, exp.Sub) and _is_number(node.expression, 0)) \
-            or (isinstance(node, exp.Div) and _is_number(node.expression, 1)):
+    elif (isinstance(node, exp.Sub) and _is_number(node.expression, 0)) or (
+        isinstance(node, exp.Div) and _is_number(node.expression, 1)
+    ):
         return node.this
     return node
 
@@ -287,8 +308,11 @@ def _canonical_node(node: exp.Expr) -> exp.Expr:
                     node.set(side, exp.Literal.number(_number_text(number)))
         if isinstance(node.this, exp.Literal) and not isinstance(node.expression, exp.Literal):
             return _FLIPPED[type(node)](this=node.expression, expression=node.this)
-        if isinstance(node, exp.EQ | exp.NEQ) and not isinstance(node.expression, exp.Literal) \
-                and render(node.this) > render(node.expression):
+        if (
+            isinstance(node, exp.EQ | exp.NEQ)
+            and not isinstance(node.expression, exp.Literal)
+            and render(node.this) > render(node.expression)
+        ):
             return type(node)(this=node.expression, expression=node.this)
         return node
     if isinstance(node, exp.And | exp.Add | exp.Mul):
@@ -338,8 +362,11 @@ def _literal_key(literal: exp.Literal) -> tuple[int, Decimal, str]:
 
 
 def _literal_list(node: exp.In) -> bool:
-    return bool(node.expressions) and not node.args.get("query") \
+    return (
+        bool(node.expressions)
+        and not node.args.get("query")
         and all(isinstance(v, exp.Literal) for v in node.expressions)
+    )
 
 
 # -- small helpers -------------------------------------------------------------------------------------------
@@ -372,8 +399,12 @@ def _parenthesize(tree: exp.Expr) -> exp.Expr:
             child_rank = _precedence(child) if isinstance(child, exp.Expr) else None
             if child_rank is None or child_rank > rank:
                 continue
-            if child_rank == rank and type(child) is type(node) and key == "this" \
-                    and isinstance(node, _ASSOCIATIVE):
+            if (
+                child_rank == rank
+                and type(child) is type(node)
+                and key == "this"
+                and isinstance(node, _ASSOCIATIVE)
+            ):
                 continue
             node.set(key, exp.Paren(this=child))
     return tree

@@ -1,7 +1,7 @@
 """Render conflict findings for `caliber conflicts`: a text report for people, JSON for machines.
 
-    >>> print(render([], "text"))
-    no conflicts, no duplicates
+>>> print(render([], "text"))
+no conflicts, no duplicates
 """
 
 from __future__ import annotations
@@ -12,8 +12,12 @@ from collections.abc import Sequence
 from catalog.compare.conflicts import KINDS, Finding
 
 FORMATS = ("text", "json")
-_TITLES = {"conflict": "conflict", "duplicate": "duplicate",
-           "standard_override_missing": "undeclared override", "override_invalid": "invalid override"}
+_TITLES = {
+    "conflict": "conflict",
+    "duplicate": "duplicate",
+    "standard_override_missing": "undeclared override",
+    "override_invalid": "invalid override",
+}
 
 
 def render(findings: Sequence[Finding], fmt: str) -> str:

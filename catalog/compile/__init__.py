@@ -42,8 +42,14 @@ _cache: OrderedDict[tuple[int, bool, str], tuple[Catalog, CompiledQuery]] = Orde
 _cache_lock = threading.Lock()
 
 
-def compile_query(query: MetricQuery | Mapping[str, Any], catalog: Catalog, pins: Pins | None = None, *,
-                  cache: bool = True, pretty: bool = False) -> CompiledQuery:
+def compile_query(
+    query: MetricQuery | Mapping[str, Any],
+    catalog: Catalog,
+    pins: Pins | None = None,
+    *,
+    cache: bool = True,
+    pretty: bool = False,
+) -> CompiledQuery:
     """Compile `query` to SQL in `query.dialect`; raises `CompileError` (codes E001–E009).
 
     `pins(key, version)` returns a stored version of a metric for names such as `gmv@3`. Identical
@@ -98,9 +104,12 @@ def _compile(query: MetricQuery, catalog: Catalog, pins: Pins | None, pretty: bo
             return METRIC_TIME
         found = catalog.find("dimensions", name)
         if len(found) != 1:
-            raise fail("E005", f"filter on {name!r}, which is not a dimension"
-                       + (f" (ambiguous: {', '.join(sorted(found))})" if found else ""),
-                       "filters may reference dimensions and metric_time only")
+            raise fail(
+                "E005",
+                f"filter on {name!r}, which is not a dimension"
+                + (f" (ambiguous: {', '.join(sorted(found))})" if found else ""),
+                "filters may reference dimensions and metric_time only",
+            )
         filter_dimensions[found[0]] = catalog.dimensions[found[0]]
         return found[0]
 
@@ -109,17 +118,28 @@ def _compile(query: MetricQuery, catalog: Catalog, pins: Pins | None, pretty: bo
         templates.append(where_filter(query.where, filter_key))
 
     dimension_names = _column_names([d.key for d in dimensions], [d.name for d in dimensions])
-    metric_names = _column_names([o.label for o in outputs], [o.metric.name for o in outputs],
-                                 taken={METRIC_TIME, *dimension_names})
+    metric_names = _column_names(
+        [o.label for o in outputs], [o.metric.name for o in outputs], taken={METRIC_TIME, *dimension_names}
+    )
     keys = ([METRIC_TIME] if grain else []) + dimension_names
     # A funnel is several columns (`<name>__step_1`, …); every other metric is one.
-    named = [part for name, output in zip(metric_names, outputs, strict=True)
-             for part in funnel.split(name, output.expr)]
+    named = [
+        part
+        for name, output in zip(metric_names, outputs, strict=True)
+        for part in funnel.split(name, output.expr)
+    ]
     columns = (*keys, *(name for name, _ in named))
     order_by = _order_by(query.order_by, columns, dimensions, dimension_names, outputs, metric_names)
 
-    shape = atomic.Slice(catalog, quirks, grain, list(zip(dimension_names, dimensions, strict=True)),
-                         templates, filter_dimensions, query.time_range)
+    shape = atomic.Slice(
+        catalog,
+        quirks,
+        grain,
+        list(zip(dimension_names, dimensions, strict=True)),
+        templates,
+        filter_dimensions,
+        query.time_range,
+    )
     leaves = list(planner.leaves.values())
     blocks = list(planner.blocks.values())
     padded: list[Leaf | BlockColumn] = [*leaves, *(c for b in blocks for c in b.columns)]
@@ -131,11 +151,15 @@ def _compile(query: MetricQuery, catalog: Catalog, pins: Pins | None, pretty: bo
     tree = combine.final_select(relation, keys, named, order_by, query.limit)
     # The tree is ours alone and dropped after rendering: no need for the generator to copy it first.
     try:
-        sql = quirks.dialect.generate(tree, copy=False, identify=True, comments=False, pretty=pretty,
-                                      unsupported_level=ErrorLevel.RAISE)
+        sql = quirks.dialect.generate(
+            tree, copy=False, identify=True, comments=False, pretty=pretty, unsupported_level=ErrorLevel.RAISE
+        )
     except UnsupportedError as err:
-        raise fail("E006", f"{quirks.name} cannot express this query: {err}",
-                   "query the metrics separately or pick another dialect") from None
+        raise fail(
+            "E006",
+            f"{quirks.name} cannot express this query: {err}",
+            "query the metrics separately or pick another dialect",
+        ) from None
     requested = [o.label for o in outputs]
     used = tuple(dict.fromkeys([*requested, *planner.used]))
     return CompiledQuery(sql, quirks.name, columns, used, tuple(planner.warnings))
@@ -146,13 +170,20 @@ def _dimension(catalog: Catalog, name: str) -> Dimension:
     if len(found) == 1:
         return catalog.dimensions[found[0]]
     if found:
-        raise fail("E002", f"dimension {name!r} is ambiguous: {', '.join(sorted(found))}",
-                   "write it as namespace.name")
+        raise fail(
+            "E002",
+            f"dimension {name!r} is ambiguous: {', '.join(sorted(found))}",
+            "write it as namespace.name",
+        )
     known = [*catalog.dimensions, *(k.rsplit(".", 1)[-1] for k in catalog.dimensions), METRIC_TIME]
     close = difflib.get_close_matches(name, known, n=3)
-    raise fail("E002", f"unknown dimension {name!r}",
-               f"did you mean {', '.join(map(repr, close))}?" if close else "metric_time needs a grain; "
-               "other dimensions are defined under `dimensions:`")
+    raise fail(
+        "E002",
+        f"unknown dimension {name!r}",
+        f"did you mean {', '.join(map(repr, close))}?"
+        if close
+        else "metric_time needs a grain; other dimensions are defined under `dimensions:`",
+    )
 
 
 def _column_names(labels: list[str], names: list[str], taken: set[str] | None = None) -> list[str]:
@@ -160,13 +191,20 @@ def _column_names(labels: list[str], names: list[str], taken: set[str] | None = 
     counts: dict[str, int] = {}
     for name in [*names, *(taken or ())]:
         counts[name] = counts.get(name, 0) + 1
-    return [name if counts[name] == 1 else label.replace(".", "__").replace("@", "__v")
-            for label, name in zip(labels, names, strict=True)]
+    return [
+        name if counts[name] == 1 else label.replace(".", "__").replace("@", "__v")
+        for label, name in zip(labels, names, strict=True)
+    ]
 
 
-def _order_by(order_by: list[str], columns: tuple[str, ...], dimensions: list[Dimension],
-              dimension_names: list[str], outputs: list[Output], metric_names: list[str],
-              ) -> list[tuple[str, bool]]:
+def _order_by(
+    order_by: list[str],
+    columns: tuple[str, ...],
+    dimensions: list[Dimension],
+    dimension_names: list[str],
+    outputs: list[Output],
+    metric_names: list[str],
+) -> list[tuple[str, bool]]:
     """`-gmv` → ("gmv", descending); names may be written as asked (bare, qualified or pinned)."""
     aliases = {c: c for c in columns}
     for dimension, name in zip(dimensions, dimension_names, strict=True):
@@ -180,7 +218,10 @@ def _order_by(order_by: list[str], columns: tuple[str, ...], dimensions: list[Di
         descending = text.startswith("-")
         name = text.lstrip("-+")
         if aliases.get(name) not in columns:  # a funnel's name: its columns are `<name>__step_1`, …
-            raise fail("E009", f"order_by {name!r} is not a column of the result",
-                       f"order by one of: {', '.join(columns)}")
+            raise fail(
+                "E009",
+                f"order_by {name!r} is not a column of the result",
+                f"order by one of: {', '.join(columns)}",
+            )
         result.append((aliases[name], descending))
     return result

@@ -34,8 +34,15 @@ from catalog.query import METRIC_TIME, TimeRange
 Path = tuple[JoinStep, ...] | JoinProblem
 BASE = "t0"
 # Column types a padding NULL takes, so UNION ALL branches agree on every engine.
-_PAD_TYPES = {"integer": "BIGINT", "decimal": "DECIMAL(38, 6)", "float": "DOUBLE", "string": "VARCHAR",
-              "date": "DATE", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}
+_PAD_TYPES = {
+    "integer": "BIGINT",
+    "decimal": "DECIMAL(38, 6)",
+    "float": "DOUBLE",
+    "string": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+}
 _PAD_NODES = {name: exp.DataType.build(name) for name in {*_PAD_TYPES.values()}}
 _AGGREGATES: dict[str, type[exp.AggFunc]] = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
 
@@ -121,27 +128,39 @@ class _Joins:
             path = self.paths[ends] = join_path(self.catalog, *ends)
         if isinstance(path, JoinProblem):
             via = f" (via {self.leaf.label})" if self.leaf.label != self.leaf.origin else ""
-            raise fail("E003", f"metric {self.leaf.origin}{via} cannot be sliced by dimension "
-                       f"{dimension.key}: "
-                       f"{path.message}", path.hint)
+            raise fail(
+                "E003",
+                f"metric {self.leaf.origin}{via} cannot be sliced by dimension "
+                f"{dimension.key}: "
+                f"{path.message}",
+                path.hint,
+            )
         alias = BASE
         for i, step in enumerate(path):
             prefix = path[: i + 1]
             if prefix not in self.aliases:
                 target = f"t{len(self.aliases) + 1}"
                 self.aliases[prefix] = target
-                on = exp.EQ(this=exp.column(step.from_column, alias, quoted=True),
-                            expression=exp.column(step.to_column, target, quoted=True))
-                self.joins.append(exp.Join(this=table(self.catalog.sources[step.to_source].table, target),
-                                           side="LEFT", on=on))
+                on = exp.EQ(
+                    this=exp.column(step.from_column, alias, quoted=True),
+                    expression=exp.column(step.to_column, target, quoted=True),
+                )
+                self.joins.append(
+                    exp.Join(
+                        this=table(self.catalog.sources[step.to_source].table, target), side="LEFT", on=on
+                    )
+                )
             alias = self.aliases[prefix]
         return alias
 
 
 def table(name: str, alias: str) -> exp.Table:
     parts = [exp.Identifier(this=p, quoted=True) for p in name.split(".")]
-    table_node = exp.Table(this=parts[-1], db=parts[-2] if len(parts) > 1 else None,
-                           catalog=parts[-3] if len(parts) > 2 else None)
+    table_node = exp.Table(
+        this=parts[-1],
+        db=parts[-2] if len(parts) > 1 else None,
+        catalog=parts[-3] if len(parts) > 2 else None,
+    )
     table_node.set("alias", exp.TableAlias(this=exp.Identifier(this=alias, quoted=True)))
     return table_node
 
@@ -153,22 +172,29 @@ def time_bound(value: date | datetime, column_type: str) -> exp.Expr:
         day = value.date() if isinstance(value, datetime) else value
         return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.Type.DATE, copy=False)
     moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
-    return exp.cast(exp.Literal.string(moment.strftime("%Y-%m-%d %H:%M:%S")), exp.DataType.Type.TIMESTAMP,
-                    copy=False)
+    return exp.cast(
+        exp.Literal.string(moment.strftime("%Y-%m-%d %H:%M:%S")), exp.DataType.Type.TIMESTAMP, copy=False
+    )
 
 
 def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape: Slice) -> exp.Select:
     """The aggregation subquery of `group`, with a column for every leaf in `leaves` (others as NULL)."""
     first = group[0]
     joins = _Joins(shape.catalog, first, shape.paths)
-    needs_time = shape.grain is not None or shape.time_range is not None or any(
-        METRIC_TIME in f.dimensions for f in shape.filters)
+    needs_time = (
+        shape.grain is not None
+        or shape.time_range is not None
+        or any(METRIC_TIME in f.dimensions for f in shape.filters)
+    )
     time_expr: exp.Expr | None = None
     column_type = "timestamp"
     if needs_time:
         if first.time is None:
-            raise fail("E007", f"metric {first.origin} has no time column, so it has no metric_time",
-                       f"give source {first.source.key} a `time:` or the metric its own `time:`")
+            raise fail(
+                "E007",
+                f"metric {first.origin} has no time column, so it has no metric_time",
+                f"give source {first.source.key} a `time:` or the metric its own `time:`",
+            )
         column_type = first.source.column_type(first.time) or "timestamp"
         time_expr = exp.column(first.time, BASE, quoted=True)
 
@@ -177,8 +203,9 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
     select: list[exp.Expr] = []
     if shape.grain is not None and time_expr is not None:
         for target in (keys, select):
-            target.append(shape.quirks.truncate(exp.column(time_expr.name, BASE, quoted=True), column_type,
-                                                shape.grain))
+            target.append(
+                shape.quirks.truncate(exp.column(time_expr.name, BASE, quoted=True), column_type, shape.grain)
+            )
         select[-1] = named(select[-1], METRIC_TIME)
     for name, dimension in shape.dimensions:
         alias = joins.alias_for(dimension)

@@ -51,8 +51,12 @@ class Block:
     columns: tuple[BlockColumn, ...]
     build: BlockBuilder
 
-    def subquery(self, shape: Slice, padded: Sequence[Leaf | BlockColumn],
-                 pad: Callable[[Leaf | BlockColumn], exp.DataType]) -> exp.Select:
+    def subquery(
+        self,
+        shape: Slice,
+        padded: Sequence[Leaf | BlockColumn],
+        pad: Callable[[Leaf | BlockColumn], exp.DataType],
+    ) -> exp.Select:
         """The block's SELECT with one column per entry of `padded`, in order: its own, or a typed NULL."""
         query = self.build(shape, tuple(c.column for c in self.columns))
         n_keys = len(key_names(shape))
@@ -89,8 +93,11 @@ def same_key(left: exp.Expr, right: exp.Expr) -> exp.Expr:
 
     Spelled with OR rather than `IS NOT DISTINCT FROM`, which MySQL and Hive lack.
     """
-    both_null = exp.and_(exp.Is(this=clone(left), expression=exp.Null()),
-                         exp.Is(this=clone(right), expression=exp.Null()), copy=False)
+    both_null = exp.and_(
+        exp.Is(this=clone(left), expression=exp.Null()),
+        exp.Is(this=clone(right), expression=exp.Null()),
+        copy=False,
+    )
     return exp.paren(exp.or_(exp.EQ(this=left, expression=right), both_null, copy=False), copy=False)
 
 
@@ -105,8 +112,9 @@ def register(planner: Planner, label: str, types: Sequence[str], build: BlockBui
     block = planner.blocks.get(label)
     if block is None:
         start = sum(len(b.columns) for b in planner.blocks.values())
-        columns = tuple(BlockColumn(f"_b{start + i}", f"{label}#{i}", _data_type(t))
-                        for i, t in enumerate(types))
+        columns = tuple(
+            BlockColumn(f"_b{start + i}", f"{label}#{i}", _data_type(t)) for i, t in enumerate(types)
+        )
         block = planner.blocks[label] = Block(label, columns, build)
     return [column(c.column) for c in block.columns]
 
@@ -130,16 +138,25 @@ def require_dialect(shape: Slice, metric_type: str, label: str, unsupported: dic
     """E006 (before any SQL exists) if the engine cannot express `metric_type`."""
     reason = unsupported.get(shape.quirks.name)
     if reason is not None:
-        raise fail("E006", f"type {metric_type} cannot be compiled for dialect {shape.quirks.name}: {reason} "
-                   f"(metric {label})", "query it on another engine, or query its component metrics")
+        raise fail(
+            "E006",
+            f"type {metric_type} cannot be compiled for dialect {shape.quirks.name}: {reason} "
+            f"(metric {label})",
+            "query it on another engine, or query its component metrics",
+        )
 
 
 def require_grain(shape: Slice, metric_type: str, label: str) -> None:
     if shape.grain is None:
-        raise fail("E007", f"metric {label} is {metric_type}, which needs a time grain",
-                   "ask for metric_time with a grain, e.g. grain: month")
+        raise fail(
+            "E007",
+            f"metric {label} is {metric_type}, which needs a time grain",
+            "ask for metric_time with a grain, e.g. grain: month",
+        )
 
 
-NO_NULL_JOIN = ("ClickHouse fills unmatched LEFT JOIN columns with default values instead of NULL (unless "
-                "join_use_nulls=1) and joins on inequalities only experimentally")
+NO_NULL_JOIN = (
+    "ClickHouse fills unmatched LEFT JOIN columns with default values instead of NULL (unless "
+    "join_use_nulls=1) and joins on inequalities only experimentally"
+)
 """Why ClickHouse cannot run the AARRR blocks, which rely on NULLs from LEFT JOINs on time inequalities."""

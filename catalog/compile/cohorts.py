@@ -25,13 +25,21 @@ if TYPE_CHECKING:
     from catalog.compile.plan import Leaf
 
 
-def first_events(shape: Slice, leaf: Leaf, entity: str, role: str, name: str = "_time",
-                 ) -> tuple[exp.Select, RowSet]:
+def first_events(
+    shape: Slice,
+    leaf: Leaf,
+    entity: str,
+    role: str,
+    name: str = "_time",
+) -> tuple[exp.Select, RowSet]:
     """`_entity`, the dimensions and `name` = the entity's first event, per entity and dimension group."""
     rows = row_set(shape, leaf, sliced=True, time_range="full")
     who = rows.entity(entity, role)
-    query = rows.select(alias(who, "_entity"), *(alias(e, n) for n, e in rows.dimensions),
-                        alias(exp.Min(this=clone(rows.time)), name))
+    query = rows.select(
+        alias(who, "_entity"),
+        *(alias(e, n) for n, e in rows.dimensions),
+        alias(exp.Min(this=clone(rows.time)), name),
+    )
     present = exp.Not(this=exp.Is(this=rows.entity(entity, role), expression=exp.Null()))
     # What `query.where(present)` does (AND onto the metric's own conditions), without the builder's cost.
     existing = query.args.get("where")
@@ -45,8 +53,14 @@ def events(shape: Slice, leaf: Leaf, entity: str, role: str) -> tuple[exp.Select
     return rows.select(alias(rows.entity(entity, role), "_entity"), alias(rows.time, "_time")), rows
 
 
-def cohort_counts(shape: Slice, cohort: exp.Select, cohort_rows: RowSet, follow: exp.Select,
-                  on: exp.Expr, names: tuple[str, str]) -> exp.Select:
+def cohort_counts(
+    shape: Slice,
+    cohort: exp.Select,
+    cohort_rows: RowSet,
+    follow: exp.Select,
+    on: exp.Expr,
+    names: tuple[str, str],
+) -> exp.Select:
     """Per cohort period and dimensions: entities in the cohort (`names[0]`) and those matched (`names[1]`).
 
     `cohort` is aliased `f` and `follow` `a`; `on` joins them (LEFT JOIN, so empty cohorts keep their row).

@@ -27,8 +27,11 @@ def _id(name: str) -> exp.Column:
     return exp.column(name, quoted=True)
 
 
-def combine(subqueries: Sequence[exp.Select], keys: Sequence[str], leaves: Sequence[Leaf | BlockColumn],
-            ) -> exp.Expr:
+def combine(
+    subqueries: Sequence[exp.Select],
+    keys: Sequence[str],
+    leaves: Sequence[Leaf | BlockColumn],
+) -> exp.Expr:
     """One relation with the key columns and one column per leaf."""
     if len(subqueries) == 1:
         return subqueries[0]
@@ -37,24 +40,43 @@ def combine(subqueries: Sequence[exp.Select], keys: Sequence[str], leaves: Seque
         stacked = exp.Union(this=stacked, expression=query, distinct=False)
     select: list[exp.Expr] = [_id(k) for k in keys]
     select.extend(named(exp.Max(this=_id(leaf.column)), leaf.column) for leaf in leaves)
-    grouped = exp.Select(expressions=select, from_=exp.From(this=exp.Subquery(
-        this=stacked, alias=exp.TableAlias(this=exp.Identifier(this="u", quoted=True)))))
+    grouped = exp.Select(
+        expressions=select,
+        from_=exp.From(
+            this=exp.Subquery(this=stacked, alias=exp.TableAlias(this=exp.Identifier(this="u", quoted=True)))
+        ),
+    )
     if keys:
         grouped.set("group", exp.Group(expressions=[_id(k) for k in keys]))
     return grouped
 
 
-def final_select(relation: exp.Expr, keys: Sequence[str], outputs: Sequence[tuple[str, exp.Expr]],
-                 order_by: Sequence[tuple[str, bool]], limit: int | None) -> exp.Select:
+def final_select(
+    relation: exp.Expr,
+    keys: Sequence[str],
+    outputs: Sequence[tuple[str, exp.Expr]],
+    order_by: Sequence[tuple[str, bool]],
+    limit: int | None,
+) -> exp.Select:
     """Keys and metric expressions over `relation`; `order_by` is (output column, descending)."""
     select: list[exp.Expr] = [_id(k) for k in keys]
     select.extend(named(expr, name) for name, expr in outputs)
-    query = exp.Select(expressions=select, from_=exp.From(this=exp.Subquery(
-        this=relation, alias=exp.TableAlias(this=exp.Identifier(this="q", quoted=True)))))
+    query = exp.Select(
+        expressions=select,
+        from_=exp.From(
+            this=exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.Identifier(this="q", quoted=True)))
+        ),
+    )
     if order_by:
-        query.set("order", exp.Order(expressions=[
-            exp.Ordered(this=_id(name), desc=descending, nulls_first=False)
-            for name, descending in order_by]))
+        query.set(
+            "order",
+            exp.Order(
+                expressions=[
+                    exp.Ordered(this=_id(name), desc=descending, nulls_first=False)
+                    for name, descending in order_by
+                ]
+            ),
+        )
     if limit is not None:
         query.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
     return query

@@ -49,8 +49,11 @@ def compile_conversion(planner: Planner, metric: Metric, label: str) -> exp.Expr
         on = all_of(
             exp.EQ(this=column("_entity", "a"), expression=column("_entity", "f")),
             exp.GTE(this=column("_time", "a"), expression=column("_time", "f")),
-            exp.LT(this=column("_time", "a"), expression=shift(column("_time", "f"), cohort_rows.time_type,
-                                                               spec.window, shape.quirks.name)))
+            exp.LT(
+                this=column("_time", "a"),
+                expression=shift(column("_time", "f"), cohort_rows.time_type, spec.window, shape.quirks.name),
+            ),
+        )
         return cohorts.cohort_counts(shape, cohort, cohort_rows, follow, on, (names[0], names[1]))
 
     entities, converted = blocks.register(planner, label, ["BIGINT", "BIGINT"], build)

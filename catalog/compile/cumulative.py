@@ -35,8 +35,14 @@ if TYPE_CHECKING:
     from catalog.compile.plan import Leaf, Planner
 
 UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
-_AGGREGATES: dict[str, type[exp.AggFunc]] = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max,
-                                             "count": exp.Count, "count_distinct": exp.Count}
+_AGGREGATES: dict[str, type[exp.AggFunc]] = {
+    "sum": exp.Sum,
+    "avg": exp.Avg,
+    "min": exp.Min,
+    "max": exp.Max,
+    "count": exp.Count,
+    "count_distinct": exp.Count,
+}
 
 
 def compile_cumulative(planner: Planner, metric: Metric, label: str) -> exp.Expr:
@@ -56,15 +62,17 @@ def _block(shape: Slice, name: str, leaf: Leaf, window: Window | None, label: st
     blocks.require_grain(shape, "cumulative", label)
     assert shape.grain is not None
     periods = row_set(shape, leaf, sliced=True, time_range="full")
-    spine = periods.select(alias(periods.bucket(shape), METRIC_TIME),
-                           *(alias(e, n) for n, e in periods.dimensions))
+    spine = periods.select(
+        alias(periods.bucket(shape), METRIC_TIME), *(alias(e, n) for n, e in periods.dimensions)
+    )
     spine.set("distinct", exp.Distinct())
 
     rows = row_set(shape, leaf, sliced=True, time_range="full" if window is None else "end")
     spec = leaf.spec
     value = qualified(spec.expr, atomic.BASE) if spec.expr else exp.Literal.number(1)
-    facts = rows.select(alias(rows.time, "_time"), *(alias(e, n) for n, e in rows.dimensions),
-                        alias(value, "_value"))
+    facts = rows.select(
+        alias(rows.time, "_time"), *(alias(e, n) for n, e in rows.dimensions), alias(value, "_value")
+    )
 
     dialect = shape.quirks.name
     end = shift(column(METRIC_TIME, "s"), "date", Window(1, shape.grain), dialect)
@@ -78,8 +86,12 @@ def _block(shape: Slice, name: str, leaf: Leaf, window: Window | None, label: st
     if spec.agg == "count_distinct":
         fact_value = exp.Distinct(expressions=[fact_value])
     keys = [column(METRIC_TIME, "s"), *(column(n, "s") for n, _ in shape.dimensions)]
-    query = exp.Select(expressions=[*(alias(k.copy(), k.name) for k in keys),
-                                    alias(_AGGREGATES[spec.agg](this=fact_value), name)],
-                       from_=exp.From(this=subquery(spine, "s")))
+    query = exp.Select(
+        expressions=[
+            *(alias(k.copy(), k.name) for k in keys),
+            alias(_AGGREGATES[spec.agg](this=fact_value), name),
+        ],
+        from_=exp.From(this=subquery(spine, "s")),
+    )
     query.set("joins", [exp.Join(this=subquery(facts, "f"), on=exp.and_(*on, copy=False))])
     return blocks.group_by(query, keys)

@@ -29,8 +29,11 @@ Adder = Callable[[exp.Expr, str, int, Unit], exp.Expr]
 """(value, its type `date`/`timestamp`, signed count, unit) → the shifted value, of the same type."""
 
 _IN_BASE_UNITS: dict[str, tuple[int, Unit]] = {
-    "day": (1, "day"), "week": (7, "day"),
-    "month": (1, "month"), "quarter": (3, "month"), "year": (12, "month"),
+    "day": (1, "day"),
+    "week": (7, "day"),
+    "month": (1, "month"),
+    "quarter": (3, "month"),
+    "year": (12, "month"),
 }
 
 
@@ -93,12 +96,14 @@ def sqlite(value: exp.Expr, value_type: str, count: int, unit: Unit) -> exp.Expr
     if unit == "day":
         return moved
     day_of = exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string("%d"), moved.copy()])
-    same_day = exp.EQ(this=day_of.copy(),
-                      expression=exp.Anonymous(this="STRFTIME",
-                                               expressions=[exp.Literal.string("%d"), value.copy()]))
-    back = exp.DPipe(this=exp.DPipe(this=exp.Literal.string("-"),
-                                    expression=exp.cast(day_of, exp.DataType.Type.INT)),
-                     expression=exp.Literal.string(" days"))
+    same_day = exp.EQ(
+        this=day_of.copy(),
+        expression=exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string("%d"), value.copy()]),
+    )
+    back = exp.DPipe(
+        this=exp.DPipe(this=exp.Literal.string("-"), expression=exp.cast(day_of, exp.DataType.Type.INT)),
+        expression=exp.Literal.string(" days"),
+    )
     clamped = exp.Anonymous(this=function, expressions=[moved.copy(), back])
     return exp.Case(ifs=[exp.If(this=same_day, true=moved)], default=clamped)
 

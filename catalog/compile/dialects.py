@@ -40,22 +40,25 @@ def _quirks(name: str, truncate: timegrain.Truncate = timegrain.standard) -> Dia
 
 
 # Engines whose own DATE_TRUNC('week') starts on Monday use `standard`.
-DIALECTS: dict[str, DialectQuirks] = {q.name: q for q in (
-    _quirks("duckdb"),
-    _quirks("postgres"),
-    _quirks("trino"),
-    _quirks("spark"),
-    _quirks("databricks"),
-    _quirks("starrocks"),
-    _quirks("doris"),
-    _quirks("redshift"),
-    _quirks("sqlite", timegrain.sqlite),
-    _quirks("mysql", timegrain.mysql),
-    _quirks("hive", timegrain.hive),
-    _quirks("bigquery", timegrain.bigquery),
-    _quirks("clickhouse", timegrain.with_week(timegrain.clickhouse_week)),
-    _quirks("snowflake", timegrain.with_week(timegrain.snowflake_week)),
-)}
+DIALECTS: dict[str, DialectQuirks] = {
+    q.name: q
+    for q in (
+        _quirks("duckdb"),
+        _quirks("postgres"),
+        _quirks("trino"),
+        _quirks("spark"),
+        _quirks("databricks"),
+        _quirks("starrocks"),
+        _quirks("doris"),
+        _quirks("redshift"),
+        _quirks("sqlite", timegrain.sqlite),
+        _quirks("mysql", timegrain.mysql),
+        _quirks("hive", timegrain.hive),
+        _quirks("bigquery", timegrain.bigquery),
+        _quirks("clickhouse", timegrain.with_week(timegrain.clickhouse_week)),
+        _quirks("snowflake", timegrain.with_week(timegrain.snowflake_week)),
+    )
+}
 ALIASES = {"mariadb": "mysql", "postgresql": "postgres", "presto": "trino"}
 
 
@@ -66,7 +69,10 @@ def resolve_dialect(name: str) -> DialectQuirks:
     found = DIALECTS.get(key)
     if found is None:
         close = difflib.get_close_matches(key, [*DIALECTS, *ALIASES], n=3)
-        raise fail("E004", f"unknown dialect {name!r}",
-                   (f"did you mean {', '.join(map(repr, close))}? " if close else "")
-                   + f"supported: {', '.join(sorted(DIALECTS))}")
+        raise fail(
+            "E004",
+            f"unknown dialect {name!r}",
+            (f"did you mean {', '.join(map(repr, close))}? " if close else "")
+            + f"supported: {', '.join(sorted(DIALECTS))}",
+        )
     return found

@@ -27,9 +27,27 @@ PLACEHOLDER = "__dimension__"
 
 # Node types a `where` text may contain: boolean logic, comparisons and literals over dimension columns.
 _WHERE_NODES: tuple[type[exp.Expr], ...] = (
-    exp.And, exp.Or, exp.Not, exp.Paren, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE,
-    exp.In, exp.Between, exp.Like, exp.Is, exp.Column, exp.Identifier, exp.Literal, exp.Boolean,
-    exp.Null, exp.Neg, exp.Tuple,
+    exp.And,
+    exp.Or,
+    exp.Not,
+    exp.Paren,
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.In,
+    exp.Between,
+    exp.Like,
+    exp.Is,
+    exp.Column,
+    exp.Identifier,
+    exp.Literal,
+    exp.Boolean,
+    exp.Null,
+    exp.Neg,
+    exp.Tuple,
 )
 
 
@@ -45,8 +63,9 @@ class FilterTemplate:
 
 
 def placeholder(key: str) -> exp.Column:
-    return exp.Column(this=exp.Identifier(this=key, quoted=True),
-                      table=exp.Identifier(this=PLACEHOLDER, quoted=True))
+    return exp.Column(
+        this=exp.Identifier(this=key, quoted=True), table=exp.Identifier(this=PLACEHOLDER, quoted=True)
+    )
 
 
 def literal(value: Value) -> exp.Expr:
@@ -57,15 +76,23 @@ def literal(value: Value) -> exp.Expr:
 
 
 _COMPARISONS: dict[str, type[exp.Binary]] = {
-    "=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
+    "=": exp.EQ,
+    "!=": exp.NEQ,
+    "<": exp.LT,
+    "<=": exp.LTE,
+    ">": exp.GT,
+    ">=": exp.GTE,
 }
 
 
 def structured_filter(f: Filter, key: str) -> FilterTemplate:
     """The template of one `Filter` on the dimension resolved to `key`."""
     if f.op not in ("in", "not_in", "is_null") and any(v is None for v in f.values):
-        raise fail("E005", f"filter on {f.dimension!r}: op {f.op!r} with a null value never matches",
-                   "use op 'is_null' (or NOT of it) to test for NULL")
+        raise fail(
+            "E005",
+            f"filter on {f.dimension!r}: op {f.op!r} with a null value never matches",
+            "use op 'is_null' (or NOT of it) to test for NULL",
+        )
     column = placeholder(key)
     tree: exp.Expr
     if f.op in _COMPARISONS:
@@ -92,18 +119,27 @@ def where_filter(text: str, resolve: Callable[[str], str]) -> FilterTemplate:
     try:
         trees = [t for t in sqlglot.parse(text, read=DEFINITION_DIALECT) if t is not None]
     except (ParseError, TokenError) as err:
-        raise fail("E005", f"where does not parse: {str(err).splitlines()[0][:200]}",
-                   "write a condition such as city IN ('北京', '上海') AND channel IS NOT NULL") from None
+        raise fail(
+            "E005",
+            f"where does not parse: {str(err).splitlines()[0][:200]}",
+            "write a condition such as city IN ('北京', '上海') AND channel IS NOT NULL",
+        ) from None
     except (RecursionError, ValueError, TypeError):  # hostile nesting or tokens sqlglot chokes on
         raise fail("E005", "where does not parse", "write a plain condition over dimensions") from None
     if len(trees) != 1:
-        raise fail("E005", f"where must be one condition, got {len(trees)} statements",
-                   "remove the ';' and anything after it")
+        raise fail(
+            "E005",
+            f"where must be one condition, got {len(trees)} statements",
+            "remove the ';' and anything after it",
+        )
     tree = trees[0]
     for node in tree.walk():
         if not isinstance(node, _WHERE_NODES):
-            raise fail("E005", f"where may not contain {node.key.upper()}",
-                       "use dimensions, literals, comparisons, IN, BETWEEN, LIKE, IS NULL, AND/OR/NOT")
+            raise fail(
+                "E005",
+                f"where may not contain {node.key.upper()}",
+                "use dimensions, literals, comparisons, IN, BETWEEN, LIKE, IS NULL, AND/OR/NOT",
+            )
     if not isinstance(tree, exp.Condition) or isinstance(tree, exp.Column | exp.Literal):
         raise fail("E005", "where must be a condition", "compare a dimension, e.g. channel = 'kol'")
     keys: set[str] = set()

@@ -54,8 +54,10 @@ def compile_funnel(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     counts = blocks.register(planner, label, ["BIGINT"] * len(steps), build)
     reached = [exp.Coalesce(this=c, expressions=[exp.Literal.number(0)]) for c in counts]
     parts = [alias(r, f"step_{i}") for i, r in enumerate(reached, start=1)]
-    parts += [alias(safe_divide(reached[i].copy(), reached[i - 1].copy()), f"rate_{i + 1}")
-              for i in range(1, len(reached))]
+    parts += [
+        alias(safe_divide(reached[i].copy(), reached[i - 1].copy()), f"rate_{i + 1}")
+        for i in range(1, len(reached))
+    ]
     return exp.Tuple(expressions=parts)
 
 
@@ -67,8 +69,11 @@ def split(name: str, expr: exp.Expr) -> list[tuple[str, exp.Expr]]:
     if _is_parts(expr):
         return [(f"{name}{PARTS}{part.alias}", part.this) for part in expr.expressions]
     if any(_is_parts(node) for node in expr.find_all(exp.Tuple)):
-        raise fail("E006", f"metric {name} computes with a funnel, which is several columns, not one value",
-                   "use one of the funnel's steps (an atomic metric) in the arithmetic instead")
+        raise fail(
+            "E006",
+            f"metric {name} computes with a funnel, which is several columns, not one value",
+            "use one of the funnel's steps (an atomic metric) in the arithmetic instead",
+        )
     return [(name, expr)]
 
 
@@ -76,23 +81,34 @@ def _is_parts(expr: exp.Expr) -> bool:
     return isinstance(expr, exp.Tuple) and all(isinstance(e, exp.Alias) for e in expr.expressions)
 
 
-def _block(shape: Slice, names: tuple[str, ...], steps: list[Leaf], entity: str, window: Window | None,
-           label: str) -> exp.Select:
+def _block(
+    shape: Slice, names: tuple[str, ...], steps: list[Leaf], entity: str, window: Window | None, label: str
+) -> exp.Select:
     blocks.require_dialect(shape, "funnel", label, UNSUPPORTED)
     query, first_rows = cohorts.first_events(shape, steps[0], entity, "funnel step 1", "_t1")
     dimensions = [n for n, _ in shape.dimensions]
     carried = ["_entity", *dimensions, "_t1"]
     for k, step in enumerate(steps[1:], start=2):
         follow, _ = cohorts.events(shape, step, entity, f"funnel step {k}")
-        on: list[exp.Expr] = [exp.EQ(this=column("_entity", "e"), expression=column("_entity", "s")),
-                              exp.GTE(this=column("_time", "e"), expression=column(f"_t{k - 1}", "s"))]
+        on: list[exp.Expr] = [
+            exp.EQ(this=column("_entity", "e"), expression=column("_entity", "s")),
+            exp.GTE(this=column("_time", "e"), expression=column(f"_t{k - 1}", "s")),
+        ]
         if window is not None:
-            on.append(exp.LT(this=column("_time", "e"), expression=shift(
-                column("_t1", "s"), first_rows.time_type, window, shape.quirks.name)))
+            on.append(
+                exp.LT(
+                    this=column("_time", "e"),
+                    expression=shift(column("_t1", "s"), first_rows.time_type, window, shape.quirks.name),
+                )
+            )
         kept = [column(c, "s") for c in carried]
-        query = exp.Select(expressions=[*(alias(c.copy(), c.name) for c in kept),
-                                        alias(exp.Min(this=column("_time", "e")), f"_t{k}")],
-                           from_=exp.From(this=subquery(query, "s")))
+        query = exp.Select(
+            expressions=[
+                *(alias(c.copy(), c.name) for c in kept),
+                alias(exp.Min(this=column("_time", "e")), f"_t{k}"),
+            ],
+            from_=exp.From(this=subquery(query, "s")),
+        )
         query.set("joins", [exp.Join(this=subquery(follow, "e"), side="LEFT", on=exp.and_(*on, copy=False))])
         group_by(query, kept)
         carried.append(f"_t{k}")
@@ -106,7 +122,8 @@ def _block(shape: Slice, names: tuple[str, ...], steps: list[Leaf], entity: str,
     for name in dimensions:
         keys.append(column(name, "r"))
         projection.append(alias(column(name, "r"), name))
-    projection += [alias(exp.Count(this=column(f"_t{k}", "r")), names[k - 1])
-                   for k in range(1, len(steps) + 1)]
+    projection += [
+        alias(exp.Count(this=column(f"_t{k}", "r")), names[k - 1]) for k in range(1, len(steps) + 1)
+    ]
     final = exp.Select(expressions=projection, from_=exp.From(this=subquery(query, "r")))
     return group_by(final, keys)

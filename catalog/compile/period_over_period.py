@@ -72,18 +72,31 @@ def _block(shape: Slice, names: tuple[str, ...], leaf: Leaf, compare_to: str, la
     back = lookback(compare_to, shape.grain)
     earlier = shape
     if shape.time_range is not None:
-        earlier = replace(shape, time_range=TimeRange(start=shift_moment(shape.time_range.start, back, -1),
-                                                      end=shift_moment(shape.time_range.end, back, -1)))
+        earlier = replace(
+            shape,
+            time_range=TimeRange(
+                start=shift_moment(shape.time_range.start, back, -1),
+                end=shift_moment(shape.time_range.end, back, -1),
+            ),
+        )
     current = atomic.aggregate([leaf], [leaf], shape)
     previous = atomic.aggregate([leaf], [leaf], earlier)
     dimensions = [n for n, _ in shape.dimensions]
     on: list[exp.Expr] = [same_key(column(n, "c"), column(n, "p")) for n in dimensions]
-    on.append(exp.EQ(this=column(METRIC_TIME, "p"),
-                     expression=shift(column(METRIC_TIME, "c"), "date", back, shape.quirks.name, -1)))
+    on.append(
+        exp.EQ(
+            this=column(METRIC_TIME, "p"),
+            expression=shift(column(METRIC_TIME, "c"), "date", back, shape.quirks.name, -1),
+        )
+    )
     keys = [column(METRIC_TIME, "c"), *(column(n, "c") for n in dimensions)]
-    query = exp.Select(expressions=[*(alias(k.copy(), k.name) for k in keys),
-                                    alias(column(leaf.column, "c"), names[0]),
-                                    alias(column(leaf.column, "p"), names[1])],
-                       from_=exp.From(this=subquery(current, "c")))
+    query = exp.Select(
+        expressions=[
+            *(alias(k.copy(), k.name) for k in keys),
+            alias(column(leaf.column, "c"), names[0]),
+            alias(column(leaf.column, "p"), names[1]),
+        ],
+        from_=exp.From(this=subquery(current, "c")),
+    )
     query.set("joins", [exp.Join(this=subquery(previous, "p"), side="LEFT", on=exp.and_(*on, copy=False))])
     return query

@@ -83,20 +83,28 @@ class Planner:
         """The metric a request names (bare, qualified, or pinned), with its label `key` / `key@N`."""
         found = self.catalog.find("metrics", name)
         if len(found) > 1:
-            raise fail("E001", f"metric {name!r} is ambiguous: {', '.join(sorted(found))}",
-                       "write it as namespace.name")
+            raise fail(
+                "E001",
+                f"metric {name!r} is ambiguous: {', '.join(sorted(found))}",
+                "write it as namespace.name",
+            )
         if not found:
             names = [*self.catalog.metrics, *(k.rsplit(".", 1)[-1] for k in self.catalog.metrics)]
             close = difflib.get_close_matches(name, names, n=3)
-            raise fail("E001", f"unknown metric {name!r}",
-                       f"did you mean {', '.join(map(repr, close))}?" if close
-                       else "see `caliber lint` output")
+            raise fail(
+                "E001",
+                f"unknown metric {name!r}",
+                f"did you mean {', '.join(map(repr, close))}?" if close else "see `caliber lint` output",
+            )
         key = found[0]
         if version is None:
             return self.catalog.metrics[key], key
         if self.pins is None:
-            raise fail("E008", f"metric {key}@{version} is pinned, but no version store is connected",
-                       "compile through the service, or drop the @version")
+            raise fail(
+                "E008",
+                f"metric {key}@{version} is pinned, but no version store is connected",
+                "compile through the service, or drop the @version",
+            )
         pinned = self.pins(key, version)
         if pinned is None:
             raise fail("E008", f"metric {key} has no version {version}", "list its versions in the catalog")
@@ -117,8 +125,11 @@ class Planner:
             self.warnings[f"metric {label} is deprecated"] = None
         compiler = METRIC_COMPILERS.get(type(metric.spec))
         if compiler is None:
-            raise fail("E006", f"metric {label} is of type {metric.type}, which is not supported by the "
-                       "compiler yet", "query its component metrics instead")
+            raise fail(
+                "E006",
+                f"metric {label} is of type {metric.type}, which is not supported by the compiler yet",
+                "query its component metrics instead",
+            )
         return compiler(self, metric, label)
 
     def leaf(self, metric: Metric, label: str) -> exp.Expr:

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 
 def safe_divide(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
     """`CAST(n AS DOUBLE) / NULLIF(d, 0)`: float division; x/0 and 0/0 give NULL."""
-    return exp.Div(this=exp.cast(numerator, exp.DataType.Type.DOUBLE, copy=False),
-                   expression=exp.Nullif(this=denominator, expression=exp.Literal.number(0)))
+    return exp.Div(
+        this=exp.cast(numerator, exp.DataType.Type.DOUBLE, copy=False),
+        expression=exp.Nullif(this=denominator, expression=exp.Literal.number(0)),
+    )
 
 
 def compile_ratio(planner: Planner, metric: Metric, label: str) -> exp.Expr:

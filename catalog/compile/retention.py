@@ -49,9 +49,12 @@ def compile_retention(planner: Planner, metric: Metric, label: str) -> exp.Expr:
         on = exp.and_(
             exp.EQ(this=column("_entity", "a"), expression=column("_entity", "f")),
             exp.GTE(this=column("_time", "a"), expression=shift(unit, "date", offset, dialect)),
-            exp.LT(this=column("_time", "a"),
-                   expression=shift(unit.copy(), "date", Window(offset.count + 1, offset.unit), dialect)),
-            copy=False)
+            exp.LT(
+                this=column("_time", "a"),
+                expression=shift(unit.copy(), "date", Window(offset.count + 1, offset.unit), dialect),
+            ),
+            copy=False,
+        )
         return cohorts.cohort_counts(shape, cohort, cohort_rows, follow, on, (names[0], names[1]))
 
     entities, retained = blocks.register(planner, label, ["BIGINT", "BIGINT"], build)

@@ -56,8 +56,11 @@ class RowSet:
         """The column of entity `name` on this metric's source (the resolver checked it is there)."""
         found = self.leaf.source.entity(name)
         if found is None:
-            raise fail("E006", f"{role} {self.leaf.label} has no entity {name!r} on {self.leaf.source.key}",
-                       "give the source that entity")
+            raise fail(
+                "E006",
+                f"{role} {self.leaf.label} has no entity {name!r} on {self.leaf.source.key}",
+                "give the source that entity",
+            )
         return exp.column(found.column, atomic.BASE, quoted=True)
 
     def bucket(self, shape: Slice, value: exp.Expr | None = None) -> exp.Expr:
@@ -77,8 +80,11 @@ def leaf_of(catalog: Catalog, metric: Metric, label: str, origin: str) -> Leaf:
 def row_set(shape: Slice, leaf: Leaf, *, sliced: bool, time_range: TimeScope) -> RowSet:
     """The rows `leaf` aggregates; `sliced` adds the dimensions asked and the query's filters."""
     if leaf.time is None:
-        raise fail("E007", f"metric {leaf.origin} needs a time column: {leaf.label} has none",
-                   f"give source {leaf.source.key} a `time:` or the metric its own `time:`")
+        raise fail(
+            "E007",
+            f"metric {leaf.origin} needs a time column: {leaf.label} has none",
+            f"give source {leaf.source.key} a `time:` or the metric its own `time:`",
+        )
     time_type = leaf.source.column_type(leaf.time) or "timestamp"
     time = exp.column(leaf.time, atomic.BASE, quoted=True)
     joins = atomic._Joins(shape.catalog, leaf, shape.paths)

@@ -82,12 +82,17 @@ def sqlite(column: exp.Expr, column_type: str, grain: Grain) -> exp.Expr:
     elif grain == "year":
         modifiers = [exp.Literal.string("start of year")]
     else:
-        month = exp.cast(_func("STRFTIME", exp.Literal.string("%m"), column.copy()), exp.DataType.Type.INT,
-                         copy=False)
-        back = exp.Mod(this=exp.paren(exp.Sub(this=month, expression=exp.Literal.number(1))),
-                       expression=exp.Literal.number(3))
-        shift = exp.DPipe(this=exp.DPipe(this=exp.Literal.string("-"), expression=exp.paren(back)),
-                          expression=exp.Literal.string(" months"))
+        month = exp.cast(
+            _func("STRFTIME", exp.Literal.string("%m"), column.copy()), exp.DataType.Type.INT, copy=False
+        )
+        back = exp.Mod(
+            this=exp.paren(exp.Sub(this=month, expression=exp.Literal.number(1))),
+            expression=exp.Literal.number(3),
+        )
+        shift = exp.DPipe(
+            this=exp.DPipe(this=exp.Literal.string("-"), expression=exp.paren(back)),
+            expression=exp.Literal.string(" months"),
+        )
         modifiers = [exp.Literal.string("start of month"), shift]
     return _func("DATE", column, *modifiers)
 
@@ -106,10 +111,14 @@ def mysql(column: exp.Expr, column_type: str, grain: Grain) -> exp.Expr:
     first_of_year = _func("MAKEDATE", _func("YEAR", column.copy()), exp.Literal.number(1))
     if grain == "year":
         return first_of_year
-    months = (exp.Sub(this=_func("MONTH", column.copy()), expression=exp.Literal.number(1))
-              if grain == "month" else exp.Mul(this=exp.paren(exp.Sub(this=_func("QUARTER", column.copy()),
-                                                  expression=exp.Literal.number(1))),
-                           expression=exp.Literal.number(3)))
+    months = (
+        exp.Sub(this=_func("MONTH", column.copy()), expression=exp.Literal.number(1))
+        if grain == "month"
+        else exp.Mul(
+            this=exp.paren(exp.Sub(this=_func("QUARTER", column.copy()), expression=exp.Literal.number(1))),
+            expression=exp.Literal.number(3),
+        )
+    )
     return exp.DateAdd(this=first_of_year, expression=months, unit=exp.Var(this="MONTH"))
 
 
@@ -119,7 +128,8 @@ def hive(column: exp.Expr, column_type: str, grain: Grain) -> exp.Expr:
     if grain == "day":
         return day
     if grain == "week":
-        offset = _func("PMOD", _func("DATEDIFF", day.copy(), exp.Literal.string("1900-01-01")),
-                       exp.Literal.number(7))
+        offset = _func(
+            "PMOD", _func("DATEDIFF", day.copy(), exp.Literal.string("1900-01-01")), exp.Literal.number(7)
+        )
         return _date(_func("DATE_SUB", day, offset))
     return _date(_func("TRUNC", day, exp.Literal.string(grain.upper())))

@@ -20,15 +20,24 @@ from catalog.compare.lint_check import Setting, issue_of, with_levels
 from catalog.issues import Issue, Level
 
 
-def gate(findings: Iterable[Finding], changed: Set[str], conflicts: Setting = "error",
-         duplicates: Setting = "warning") -> list[Issue]:
+def gate(
+    findings: Iterable[Finding],
+    changed: Set[str],
+    conflicts: Setting = "error",
+    duplicates: Setting = "warning",
+) -> list[Issue]:
     """The findings as issues, levelled like `caliber lint --conflicts … --duplicates …`, then errors that
     involve no metric in `changed` (qualified keys) lowered to warnings."""
     gated: list[Issue] = []
     for finding in findings:
         for found in with_levels([issue_of(finding)], conflicts, duplicates):
             if found.level is Level.ERROR and not changed & {finding.left, finding.right}:
-                found = Issue(found.code, Level.WARNING, found.message, found.location,
-                              found.hint + " (already stored: it does not block publishing other changes)")
+                found = Issue(
+                    found.code,
+                    Level.WARNING,
+                    found.message,
+                    found.location,
+                    found.hint + " (already stored: it does not block publishing other changes)",
+                )
             gated.append(found)
     return gated

@@ -23,8 +23,9 @@ def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[F
     return changes
 
 
-def _walk(before: Mapping[str, Any], after: Mapping[str, Any], path: tuple[str, ...],
-          out: list[FieldChange]) -> None:
+def _walk(
+    before: Mapping[str, Any], after: Mapping[str, Any], path: tuple[str, ...], out: list[FieldChange]
+) -> None:
     for key in [*before, *(k for k in after if k not in before)]:
         old, new = before.get(key), after.get(key)
         here = (*path, key)

@@ -39,7 +39,7 @@ def normalise_url(url: str) -> str:
     """Plain `postgresql://` URLs use psycopg 3, the driver installed with Caliber."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

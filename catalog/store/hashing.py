@@ -22,8 +22,9 @@ from typing import Any
 from catalog.sqlexpr import DEFINITION_DIALECT, parse_expression
 
 # Fields that describe a definition without changing the number it produces.
-METADATA_FIELDS = frozenset({"label", "description", "owner", "unit", "tags", "status", "standard",
-                             "overrides", "stage"})
+METADATA_FIELDS = frozenset(
+    {"label", "description", "owner", "unit", "tags", "status", "standard", "overrides", "stage"}
+)
 # Fields that hold SQL text (atomic `expr`/`filter`, derived `expr`, a dimension's `expr`).
 SQL_FIELDS = frozenset({"expr", "filter"})
 
@@ -43,8 +44,11 @@ def content_hash(definition: Mapping[str, Any]) -> str:
 
 def semantic_hash(definition: Mapping[str, Any]) -> str:
     """sha256 of the fields that decide the SQL meaning, with SQL text normalised."""
-    meaning = {k: normalise_sql(v, k) if k in SQL_FIELDS and isinstance(v, str) else v
-               for k, v in definition.items() if k not in METADATA_FIELDS}
+    meaning = {
+        k: normalise_sql(v, k) if k in SQL_FIELDS and isinstance(v, str) else v
+        for k, v in definition.items()
+        if k not in METADATA_FIELDS
+    }
     return _sha256(canonical_json(meaning))
 
 

@@ -69,8 +69,13 @@ def stored_items(stored: Iterable[Stored]) -> tuple[list[Item], list[Issue]]:
     return items, issues
 
 
-def lint_overlay(stored: Iterable[Stored], overlay: list[Item], overlay_issues: Iterable[Issue] = (),
-                 files: tuple[str, ...] = (), checks: Iterable[CatalogCheck] | None = None) -> LintResult:
+def lint_overlay(
+    stored: Iterable[Stored],
+    overlay: list[Item],
+    overlay_issues: Iterable[Issue] = (),
+    files: tuple[str, ...] = (),
+    checks: Iterable[CatalogCheck] | None = None,
+) -> LintResult:
     """Lint the stored catalog with `overlay` items replacing stored objects of the same kind and key."""
     replaced = {(item.kind, item.key) for item in overlay}
     kept = [s for s in stored if (PLURAL[s.kind], s.key) not in replaced]

@@ -36,8 +36,10 @@ class PublishRejected(Exception):
     def __init__(self, issues: tuple[Issue, ...]) -> None:
         self.issues = issues
         errors = [i for i in issues if i.level is Level.ERROR]
-        super().__init__(f"publish rejected: {len(errors)} error(s), first: "
-                         + (f"{errors[0].code} {errors[0].message}" if errors else "none"))
+        super().__init__(
+            f"publish rejected: {len(errors)} error(s), first: "
+            + (f"{errors[0].code} {errors[0].message}" if errors else "none")
+        )
 
     @property
     def errors(self) -> tuple[Issue, ...]:

@@ -21,8 +21,12 @@ from catalog.sqlexpr import DEFINITION_DIALECT, parse_expression
 from catalog.store.records import Kind
 
 
-def qualified_definition(kind: Kind, key: str, definition: Mapping[str, Any], catalog: m.Catalog,
-                         ) -> Mapping[str, Any]:
+def qualified_definition(
+    kind: Kind,
+    key: str,
+    definition: Mapping[str, Any],
+    catalog: m.Catalog,
+) -> Mapping[str, Any]:
     """`definition` with its references qualified; unchanged when `key` is not in the catalog."""
     if kind == "dimension" and key in catalog.dimensions:
         return {**definition, "source": catalog.dimensions[key].source}

@@ -107,8 +107,14 @@ class Repository:
             self._catalogs.clear()
 
     # -- publish -----------------------------------------------------------------------------------------
-    def publish(self, files: Mapping[str, str], author: str, note: str = "",
-                conflicts: ConflictSetting = "error", duplicates: Setting = "warning") -> PublishResult:
+    def publish(
+        self,
+        files: Mapping[str, str],
+        author: str,
+        note: str = "",
+        conflicts: ConflictSetting = "error",
+        duplicates: Setting = "warning",
+    ) -> PublishResult:
         """Validate a bundle `{"growth/x.yaml": text}` over the stored catalog; store what changed.
 
         Raises `PublishRejected` (nothing written) on any definition error, or on a conflict (C001/C003, C002
@@ -117,8 +123,10 @@ class Repository:
         `PublishConflict` when concurrent writers kept colliding. Definitions absent from the bundle are kept.
         """
         if conflicts not in ("error", "warning") or duplicates not in ("error", "warning", "off"):
-            raise ValueError(f"conflicts: error | warning, duplicates: error | warning | off; "
-                             f"not {conflicts!r}, {duplicates!r}")
+            raise ValueError(
+                f"conflicts: error | warning, duplicates: error | warning | off; "
+                f"not {conflicts!r}, {duplicates!r}"
+            )
         items, loaded = bundle_items(files)
         with Session(self.engine) as session:
             seen = writes.revision(session)  # read first: a write between the two reads forces a re-check
@@ -140,15 +148,29 @@ class Repository:
             created = [CreatedVersion(d.kind, d.key, c.number + 1 if c else 1) for d, c in result.changes]
             if created:
                 target = created[0].key if len(created) == 1 else f"{len(created)} definitions"
-                writes.audit(session, author, "publish", target,
-                             {"created": [list(c) for c in created], "unchanged": len(items) - len(created),
-                              "note": note})
+                writes.audit(
+                    session,
+                    author,
+                    "publish",
+                    target,
+                    {
+                        "created": [list(c) for c in created],
+                        "unchanged": len(items) - len(created),
+                        "note": note,
+                    },
+                )
             return PublishResult(created, len(items) - len(created), result.warnings)
 
         return self._write(work)
 
-    def publish_paths(self, paths: Iterable[Path | str], author: str, note: str = "",
-                      conflicts: ConflictSetting = "error", duplicates: Setting = "warning") -> PublishResult:
+    def publish_paths(
+        self,
+        paths: Iterable[Path | str],
+        author: str,
+        note: str = "",
+        conflicts: ConflictSetting = "error",
+        duplicates: Setting = "warning",
+    ) -> PublishResult:
         """Publish YAML files and folders from disk (what `caliber publish metric_defs/` does)."""
         found, problems = find_files(Path(p) for p in paths)
         files: dict[str, str] = {}
@@ -156,15 +178,27 @@ class Repository:
             try:
                 files[_bundle_name(path)] = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as err:
-                problems.append(issue("Y005", f"cannot read file: {err}", Location(_bundle_name(path)),
-                                      "save the file as UTF-8 and check its permissions"))
+                problems.append(
+                    issue(
+                        "Y005",
+                        f"cannot read file: {err}",
+                        Location(_bundle_name(path)),
+                        "save the file as UTF-8 and check its permissions",
+                    )
+                )
         if has_errors(problems):
             raise PublishRejected(tuple(problems))
         return self.publish(files, author, note, conflicts, duplicates)
 
-    def _plan(self, current: Mapping[tuple[Kind, str], writes.Current], items: list[Item],
-              loaded: list[Issue], files: tuple[str, ...], conflicts: ConflictSetting, duplicates: Setting,
-              ) -> _Plan:
+    def _plan(
+        self,
+        current: Mapping[tuple[Kind, str], writes.Current],
+        items: list[Item],
+        loaded: list[Issue],
+        files: tuple[str, ...],
+        conflicts: ConflictSetting,
+        duplicates: Setting,
+    ) -> _Plan:
         """Lint the bundle over `current` once and decide what to write; raises `PublishRejected`."""
         checks = [c for c in CATALOG_CHECKS if c is not conflict_issues]  # run below, to judge each finding
         result = lint_overlay([c.stored() for c in current.values()], items, loaded, files, checks)
@@ -174,16 +208,22 @@ class Repository:
             judged = gate(find_conflicts(result.catalog), touched, conflicts, duplicates)
         except Exception as err:  # like any catalog check: a crash is reported, never an outage
             judged = [issue("I001", f"check find_conflicts failed: {err!r}")]
-        issues = sorted([*result.issues, *judged],
-                        key=lambda i: (i.location.file, i.location.line, i.location.col, i.code))
+        issues = sorted(
+            [*result.issues, *judged],
+            key=lambda i: (i.location.file, i.location.line, i.location.col, i.code),
+        )
         if has_errors(issues):
             raise PublishRejected(tuple(issues))
         changes = []
         for item in changed:
             kind = SINGULAR[item.kind]
             meaning = semantic_hash(qualified_definition(kind, item.key, item.raw, result.catalog))
-            changes.append((writes.Draft(kind, item.namespace, item.name, item.raw, meaning),
-                            current.get((kind, item.key))))
+            changes.append(
+                (
+                    writes.Draft(kind, item.namespace, item.name, item.raw, meaning),
+                    current.get((kind, item.key)),
+                )
+            )
         return _Plan(changes, tuple(i for i in issues if i.level is Level.WARNING))
 
     @staticmethod
@@ -201,8 +241,9 @@ class Repository:
             current = writes.load_current(session, "metric")[("metric", row.key)]
             if current.definition.get("status") == "deprecated":
                 return self._version(session, row, current.number)
-            writes.append_version(session, current, {**current.definition, "status": "deprecated"}, author,
-                                  reason)
+            writes.append_version(
+                session, current, {**current.definition, "status": "deprecated"}, author, reason
+            )
             writes.audit(session, author, "deprecate", row.key, {"reason": reason})
             return self._version(session, row, current.number + 1)
 
@@ -248,8 +289,15 @@ class Repository:
             pinned: dict[str, VersionRow] = {}
             for key, number in pins.items():
                 row = self._find(session, "metric", key)
-                version = None if row is None else session.scalar(select(VersionRow).where(
-                    VersionRow.definition_id == row.id, VersionRow.number == number))
+                version = (
+                    None
+                    if row is None
+                    else session.scalar(
+                        select(VersionRow).where(
+                            VersionRow.definition_id == row.id, VersionRow.number == number
+                        )
+                    )
+                )
                 if row is None or version is None:
                     raise LookupError(f"no version {number} of metric {key!r}")
                 pinned[row.key] = version
@@ -261,9 +309,12 @@ class Repository:
             # PostgreSQL reads each statement afresh: a write committed between the reads of the revision and
             # of the definitions would be cached under the older revision, so then nothing is cached.
             unmoved = writes.revision(session) == revision
-        stored = [Stored(c.kind, c.namespace, c.name, pinned[c.key].definition)
-                  if c.kind == "metric" and c.key in pinned else c.stored()
-                  for c in current.values()]
+        stored = [
+            Stored(c.kind, c.namespace, c.name, pinned[c.key].definition)
+            if c.kind == "metric" and c.key in pinned
+            else c.stored()
+            for c in current.values()
+        ]
         result = lint_overlay(stored, [])
         if unmoved:
             with self._cache_lock:
@@ -273,13 +324,23 @@ class Repository:
         return result
 
     # -- reading definitions -----------------------------------------------------------------------------
-    def list_metrics(self, text: str | None = None, stage: str | None = None, namespace: str | None = None,
-                     owner: str | None = None, status: str | None = None, offset: int = 0,
-                     limit: int = 50) -> Page:
+    def list_metrics(
+        self,
+        text: str | None = None,
+        stage: str | None = None,
+        namespace: str | None = None,
+        owner: str | None = None,
+        status: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page:
         """Current metrics matching every filter given, by key; `text` searches names, labels, description."""
-        records = [r for r in self._records("metric")
-                   if matches(r.definition, r.key, text, stage, namespace, owner, status)]
-        return Page(records[max(offset, 0):max(offset, 0) + max(limit, 0)], len(records), offset, limit)
+        records = [
+            r
+            for r in self._records("metric")
+            if matches(r.definition, r.key, text, stage, namespace, owner, status)
+        ]
+        return Page(records[max(offset, 0) : max(offset, 0) + max(limit, 0)], len(records), offset, limit)
 
     def list_dimensions(self) -> list[DefinitionRecord]:
         return self._records("dimension")
@@ -302,8 +363,9 @@ class Repository:
             row = self._find(session, kind, key)
             if row is None:
                 return []
-            found = session.scalars(select(VersionRow).where(VersionRow.definition_id == row.id)
-                                    .order_by(VersionRow.number))
+            found = session.scalars(
+                select(VersionRow).where(VersionRow.definition_id == row.id).order_by(VersionRow.number)
+            )
             return [_version_record(row, v) for v in found]
 
     def version(self, key: str, number: int, kind: Kind = "metric") -> VersionRecord | None:
@@ -316,8 +378,13 @@ class Repository:
         before, after = self.version(key, a, kind), self.version(key, b, kind)
         if before is None or after is None:
             return None
-        return VersionDiff(before.key, before, after, field_changes(before.definition, after.definition),
-                           caliber_changed=before.semantic_hash != after.semantic_hash)
+        return VersionDiff(
+            before.key,
+            before,
+            after,
+            field_changes(before.definition, after.definition),
+            caliber_changed=before.semantic_hash != after.semantic_hash,
+        )
 
     def audit(self, limit: int = 100) -> list[AuditRecord]:
         """The most recent writes first."""
@@ -325,30 +392,50 @@ class Repository:
             rows = session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
             return [AuditRecord(r.id, _aware(r.at), r.actor, r.action, r.target, r.detail) for r in rows]
 
-    def _records(self, kind: Kind, session: Session | None = None, only: int | None = None,
-                 ) -> list[DefinitionRecord]:
+    def _records(
+        self,
+        kind: Kind,
+        session: Session | None = None,
+        only: int | None = None,
+    ) -> list[DefinitionRecord]:
         with self._session(session) as s:
             query = writes.current_join().where(DefinitionRow.kind == kind).order_by(DefinitionRow.key)
             if only is not None:
                 query = query.where(DefinitionRow.id == only)
-            return [DefinitionRecord(kind, d.key, namespace, d.name, v.definition, d.current_version,
-                                     d.status, d.current_version, v.content_hash, v.semantic_hash,
-                                     _aware(d.created_at), _aware(d.updated_at))
-                    for d, v, namespace in s.execute(query)]
+            return [
+                DefinitionRecord(
+                    kind,
+                    d.key,
+                    namespace,
+                    d.name,
+                    v.definition,
+                    d.current_version,
+                    d.status,
+                    d.current_version,
+                    v.content_hash,
+                    v.semantic_hash,
+                    _aware(d.created_at),
+                    _aware(d.updated_at),
+                )
+                for d, v, namespace in s.execute(query)
+            ]
 
     def _version(self, session: Session, row: DefinitionRow, number: int) -> VersionRecord | None:
-        found = session.scalar(select(VersionRow).where(
-            VersionRow.definition_id == row.id, VersionRow.number == number))
+        found = session.scalar(
+            select(VersionRow).where(VersionRow.definition_id == row.id, VersionRow.number == number)
+        )
         return _version_record(row, found) if found else None
 
     @staticmethod
     def _find(session: Session, kind: Kind, key: str) -> DefinitionRow | None:
-        row = session.scalar(select(DefinitionRow).where(DefinitionRow.kind == kind,
-                                                         DefinitionRow.key == key))
+        row = session.scalar(
+            select(DefinitionRow).where(DefinitionRow.kind == kind, DefinitionRow.key == key)
+        )
         if row is not None or "." in key:
             return row
-        rows = session.scalars(select(DefinitionRow).where(DefinitionRow.kind == kind,
-                                                           DefinitionRow.name == key).limit(2)).all()
+        rows = session.scalars(
+            select(DefinitionRow).where(DefinitionRow.kind == kind, DefinitionRow.name == key).limit(2)
+        ).all()
         return rows[0] if len(rows) == 1 else None
 
     # -- tokens ------------------------------------------------------------------------------------------
@@ -394,8 +481,10 @@ class Repository:
     def counts(self) -> dict[str, int]:
         """Rows per table (for health pages and tests that check nothing was written)."""
         with Session(self.engine) as session:
-            return {model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-                    for model in (NamespaceRow, DefinitionRow, VersionRow, AuditRow, TokenRow)}
+            return {
+                model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+                for model in (NamespaceRow, DefinitionRow, VersionRow, AuditRow, TokenRow)
+            }
 
     # -- transactions ------------------------------------------------------------------------------------
     def _write(self, work: Callable[[Session], T]) -> T:
@@ -412,9 +501,10 @@ class Repository:
                 if isinstance(err, OperationalError) and not _transient(err):
                     raise
                 if attempt == WRITE_ATTEMPTS - 1:
-                    raise PublishConflict("concurrent writers kept changing the same definitions; "
-                                          "try again") from err
-                time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
+                    raise PublishConflict(
+                        "concurrent writers kept changing the same definitions; try again"
+                    ) from err
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))
         raise AssertionError("unreachable")
 
     @contextmanager
@@ -442,13 +532,28 @@ def _transient(err: OperationalError) -> bool:
 
 def _version_record(row: DefinitionRow, v: VersionRow) -> VersionRecord:
     status = v.definition.get("status", "active") if isinstance(v.definition, dict) else "active"
-    return VersionRecord(row.kind, row.key, v.number, v.content_hash, v.semantic_hash,  # type: ignore[arg-type]
-                         v.definition, status, v.author, v.note, _aware(v.created_at))
+    return VersionRecord(
+        row.kind,
+        row.key,
+        v.number,
+        v.content_hash,
+        v.semantic_hash,  # type: ignore[arg-type]
+        v.definition,
+        status,
+        v.author,
+        v.note,
+        _aware(v.created_at),
+    )
 
 
 def _token_record(row: TokenRow) -> TokenRecord:
-    return TokenRecord(row.id, row.name, row.role, _aware(row.created_at),  # type: ignore[arg-type]
-                       _aware(row.revoked_at) if row.revoked_at else None)
+    return TokenRecord(
+        row.id,
+        row.name,
+        row.role,
+        _aware(row.created_at),  # type: ignore[arg-type]
+        _aware(row.revoked_at) if row.revoked_at else None,
+    )
 
 
 def _aware(value: datetime) -> datetime:

@@ -13,8 +13,15 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def matches(definition: Mapping[str, Any], key: str, text: str | None = None, stage: str | None = None,
-            namespace: str | None = None, owner: str | None = None, status: str | None = None) -> bool:
+def matches(
+    definition: Mapping[str, Any],
+    key: str,
+    text: str | None = None,
+    stage: str | None = None,
+    namespace: str | None = None,
+    owner: str | None = None,
+    status: str | None = None,
+) -> bool:
     if namespace is not None and key.rpartition(".")[0] != namespace:
         return False
     if stage is not None and definition.get("stage") != stage:

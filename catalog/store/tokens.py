@@ -1,8 +1,8 @@
 """API tokens: random, shown once, stored only as a sha256 hash.
 
-    >>> token = new_token()
-    >>> token.startswith(TOKEN_PREFIX), len(token_hash(token))
-    (True, 64)
+>>> token = new_token()
+>>> token.startswith(TOKEN_PREFIX), len(token_hash(token))
+(True, 64)
 """
 
 from __future__ import annotations

@@ -53,20 +53,37 @@ class Current:
 
 
 def current_join() -> Any:
-    return (select(DefinitionRow, VersionRow, NamespaceRow.name)
-            .join(VersionRow, (VersionRow.definition_id == DefinitionRow.id)
-                  & (VersionRow.number == DefinitionRow.current_version))
-            .join(NamespaceRow, NamespaceRow.id == DefinitionRow.namespace_id))
+    return (
+        select(DefinitionRow, VersionRow, NamespaceRow.name)
+        .join(
+            VersionRow,
+            (VersionRow.definition_id == DefinitionRow.id)
+            & (VersionRow.number == DefinitionRow.current_version),
+        )
+        .join(NamespaceRow, NamespaceRow.id == DefinitionRow.namespace_id)
+    )
 
 
 def load_current(session: Session, kind: Kind | None = None) -> dict[tuple[Kind, str], Current]:
     # Plain columns, not ORM objects: nothing read here is changed through the session.
-    query = (select(DefinitionRow.id, DefinitionRow.kind, NamespaceRow.name, DefinitionRow.name,
-                    VersionRow.number, VersionRow.content_hash, VersionRow.semantic_hash,
-                    VersionRow.definition)
-             .join(VersionRow, (VersionRow.definition_id == DefinitionRow.id)
-                   & (VersionRow.number == DefinitionRow.current_version))
-             .join(NamespaceRow, NamespaceRow.id == DefinitionRow.namespace_id))
+    query = (
+        select(
+            DefinitionRow.id,
+            DefinitionRow.kind,
+            NamespaceRow.name,
+            DefinitionRow.name,
+            VersionRow.number,
+            VersionRow.content_hash,
+            VersionRow.semantic_hash,
+            VersionRow.definition,
+        )
+        .join(
+            VersionRow,
+            (VersionRow.definition_id == DefinitionRow.id)
+            & (VersionRow.number == DefinitionRow.current_version),
+        )
+        .join(NamespaceRow, NamespaceRow.id == DefinitionRow.namespace_id)
+    )
     if kind is not None:
         query = query.where(DefinitionRow.kind == kind)
     out: dict[tuple[Kind, str], Current] = {}
@@ -82,8 +99,9 @@ Revision = tuple[str, int]
 
 def revision(session: Session) -> Revision:
     """The catalog's revision: one primary-key read, however many definitions are stored."""
-    epoch, number = session.execute(select(CatalogStateRow.epoch, CatalogStateRow.revision)
-                                    .where(CatalogStateRow.id == 1)).one()
+    epoch, number = session.execute(
+        select(CatalogStateRow.epoch, CatalogStateRow.revision).where(CatalogStateRow.id == 1)
+    ).one()
     return epoch, number
 
 
@@ -131,16 +149,31 @@ def create_definitions(session: Session, drafts: Sequence[Draft], author: str, n
     now = utcnow()
     # Matched back by (kind, key), not by order: asking SQLite for rows in parameter order makes SQLAlchemy
     # insert them one statement at a time.
-    ids = {(kind, key): i for i, kind, key in session.execute(
-        insert(DefinitionRow).returning(DefinitionRow.id, DefinitionRow.kind, DefinitionRow.key),
-        [{"kind": d.kind, "namespace_id": namespaces[d.namespace], "name": d.name, "key": d.key,
-          "current_version": 1, "status": _status(d.definition), "created_at": now, "updated_at": now}
-         for d in drafts])}
+    ids = {
+        (kind, key): i
+        for i, kind, key in session.execute(
+            insert(DefinitionRow).returning(DefinitionRow.id, DefinitionRow.kind, DefinitionRow.key),
+            [
+                {
+                    "kind": d.kind,
+                    "namespace_id": namespaces[d.namespace],
+                    "name": d.name,
+                    "key": d.key,
+                    "current_version": 1,
+                    "status": _status(d.definition),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for d in drafts
+            ],
+        )
+    }
     _insert_versions(session, [(ids[(d.kind, d.key)], 1, d) for d in drafts], author, note, now)
 
 
-def append_versions(session: Session, changes: Sequence[tuple[Current, Draft]], author: str,
-                    note: str) -> None:
+def append_versions(
+    session: Session, changes: Sequence[tuple[Current, Draft]], author: str, note: str
+) -> None:
     """Give each definition its next version, moving `current_version` by compare-and-set.
 
     Raises `StaleVersion` when another writer moved any of them first (the caller retries the transaction).
@@ -152,50 +185,84 @@ def append_versions(session: Session, changes: Sequence[tuple[Current, Draft]], 
         update(cast(Table, DefinitionRow.__table__))  # Core: the ORM's bulk UPDATE takes no compare-and-set
         .where(DefinitionRow.id == bindparam("b_id"), DefinitionRow.current_version == bindparam("b_number"))
         .values(current_version=bindparam("b_next"), status=bindparam("b_status"), updated_at=now),
-        [{"b_id": c.id, "b_number": c.number, "b_next": c.number + 1, "b_status": _status(d.definition)}
-         for c, d in changes])
+        [
+            {"b_id": c.id, "b_number": c.number, "b_next": c.number + 1, "b_status": _status(d.definition)}
+            for c, d in changes
+        ],
+    )
     if moved.rowcount != len(changes):  # type: ignore[attr-defined]
         raise StaleVersion(", ".join(c.key for c, _ in changes))
     _insert_versions(session, [(c.id, c.number + 1, d) for c, d in changes], author, note, now)
 
 
 def namespace_ids(session: Session, names: set[str]) -> dict[str, int]:
-    found = dict(session.execute(select(NamespaceRow.name, NamespaceRow.id)
-                                 .where(NamespaceRow.name.in_(sorted(names)))).all())
+    found = dict(
+        session.execute(
+            select(NamespaceRow.name, NamespaceRow.id).where(NamespaceRow.name.in_(sorted(names)))
+        ).all()
+    )
     missing = sorted(names - set(found))
     if missing:
         now = utcnow()
         session.execute(insert(NamespaceRow), [{"name": n, "created_at": now} for n in missing])
-        found.update(session.execute(select(NamespaceRow.name, NamespaceRow.id)
-                                     .where(NamespaceRow.name.in_(missing))).all())
+        found.update(
+            session.execute(
+                select(NamespaceRow.name, NamespaceRow.id).where(NamespaceRow.name.in_(missing))
+            ).all()
+        )
     return found
 
 
-def create_definition(session: Session, kind: Kind, namespace: str, name: str, definition: Mapping[str, Any],
-                      author: str, note: str) -> None:
+def create_definition(
+    session: Session,
+    kind: Kind,
+    namespace: str,
+    name: str,
+    definition: Mapping[str, Any],
+    author: str,
+    note: str,
+) -> None:
     """One new definition, its references hashed as written (the store's publish hashes them resolved)."""
-    create_definitions(session, [Draft(kind, namespace, name, definition, semantic_hash(definition))],
-                       author, note)
+    create_definitions(
+        session, [Draft(kind, namespace, name, definition, semantic_hash(definition))], author, note
+    )
 
 
-def append_version(session: Session, current: Current, definition: Mapping[str, Any], author: str,
-                   note: str) -> None:
+def append_version(
+    session: Session, current: Current, definition: Mapping[str, Any], author: str, note: str
+) -> None:
     """The next version of one definition with the current version's meaning (e.g. a deprecation)."""
-    append_versions(session, [(current, Draft(current.kind, current.namespace, current.name, definition,
-                                              current.semantic_hash))], author, note)
+    append_versions(
+        session,
+        [(current, Draft(current.kind, current.namespace, current.name, definition, current.semantic_hash))],
+        author,
+        note,
+    )
 
 
 def audit(session: Session, actor: str, action: str, target: str, detail: Mapping[str, Any]) -> None:
     session.add(AuditRow(actor=_name(actor), action=action, target=target, detail=dict(detail)))
 
 
-def _insert_versions(session: Session, rows: list[tuple[int, int, Draft]], author: str, note: str,
-                     now: datetime) -> None:
-    session.execute(insert(VersionRow), [
-        {"definition_id": definition_id, "number": number, "content_hash": content_hash(d.definition),
-         "semantic_hash": d.semantic_hash, "definition": dict(d.definition), "author": _name(author),
-         "note": note, "created_at": now}
-        for definition_id, number, d in rows])  # UNIQUE(definition_id, number) is the last line of defence
+def _insert_versions(
+    session: Session, rows: list[tuple[int, int, Draft]], author: str, note: str, now: datetime
+) -> None:
+    session.execute(
+        insert(VersionRow),
+        [
+            {
+                "definition_id": definition_id,
+                "number": number,
+                "content_hash": content_hash(d.definition),
+                "semantic_hash": d.semantic_hash,
+                "definition": dict(d.definition),
+                "author": _name(author),
+                "note": note,
+                "created_at": now,
+            }
+            for definition_id, number, d in rows
+        ],
+    )  # UNIQUE(definition_id, number) is the last line of defence
     _bump_revision(session)
 
 
@@ -204,9 +271,12 @@ def _bump_revision(session: Session) -> None:
     transaction = session.get_transaction()
     if session.info.get(_BUMPED) is transaction:
         return
-    session.execute(update(CatalogStateRow).where(CatalogStateRow.id == 1)
-                    .values(revision=CatalogStateRow.revision + 1)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(CatalogStateRow)
+        .where(CatalogStateRow.id == 1)
+        .values(revision=CatalogStateRow.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
     session.info[_BUMPED] = transaction
 
 

@@ -24,8 +24,11 @@ def shop_files() -> dict[str, str]:
 
 def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
     """Settings on a fresh SQLite file; nothing is seeded and no warehouse is written unless asked."""
-    values: dict[str, Any] = {"database_url": f"sqlite:///{tmp_path / 'catalog.db'}", "warehouse_path": None,
-                              "defs_path": tmp_path / "no-defs"}
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'catalog.db'}",
+        "warehouse_path": None,
+        "defs_path": tmp_path / "no-defs",
+    }
     return Settings(**{**values, **overrides})
 
 

@@ -24,8 +24,9 @@ def test_an_unknown_token_is_refused_even_where_none_is_needed(client: TestClien
 def test_analyst_publishes_and_deprecates_but_cannot_read_the_audit(client: TestClient) -> None:
     analyst = bearer(client, "analyst")
     assert client.post("/v1/publish", json={"files": shop_files()}, headers=analyst).status_code == 200
-    deprecated = client.post("/v1/metrics/aov/deprecate", json={"reason": "use gmv / paid_orders"},
-                             headers=analyst)
+    deprecated = client.post(
+        "/v1/metrics/aov/deprecate", json={"reason": "use gmv / paid_orders"}, headers=analyst
+    )
     assert deprecated.status_code == 200, deprecated.text
     response = client.get("/v1/audit", headers=analyst)
     assert response.status_code == 403
@@ -50,10 +51,17 @@ def test_closed_reads_need_a_token(make_client) -> None:  # type: ignore[no-unty
 def test_openapi_declares_the_bearer_scheme(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert document["components"]["securitySchemes"]["HTTPBearer"] == {
-        "type": "http", "scheme": "bearer",
-        "description": "A token from `caliber token create --role analyst|admin`."}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token from `caliber token create --role analyst|admin`.",
+    }
     assert document["paths"]["/v1/publish"]["post"]["security"] == [{"HTTPBearer": []}]
     # Read routes take the token without a sub-dependency (app.deps.READ_SECURITY) and say so all the same.
-    for path, method in [("/v1/compile", "post"), ("/v1/compile", "get"), ("/v1/metrics/{key}", "get"),
-                         ("/v1/conflicts", "get"), ("/v1/dimensions", "get")]:
+    for path, method in [
+        ("/v1/compile", "post"),
+        ("/v1/compile", "get"),
+        ("/v1/metrics/{key}", "get"),
+        ("/v1/conflicts", "get"),
+        ("/v1/dimensions", "get"),
+    ]:
         assert document["paths"][path][method]["security"] == [{"HTTPBearer": []}], (path, method)

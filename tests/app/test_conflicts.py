@@ -8,14 +8,17 @@ from tests.app.conftest import bearer
 from tests.compare.conftest import SOURCES, metric
 
 BUYERS = "type: atomic, source: orders, agg: count_distinct, expr: user_id, filter: \"status = 'paid'\""
-SAME_BUYERS = ("type: atomic, source: orders, agg: count_distinct, expr: User_Id, "
-               "filter: \"status IN ('paid')\"")
+SAME_BUYERS = (
+    "type: atomic, source: orders, agg: count_distinct, expr: User_Id, filter: \"status IN ('paid')\""
+)
 
 
 def _publish_duplicates(client: TestClient) -> None:
-    files = {"common/sources.yaml": SOURCES,
-             "finance/m.yaml": "metrics:\n" + metric("buyers", BUYERS, extra=", standard: true"),
-             "ops/m.yaml": "metrics:\n" + metric("customers", SAME_BUYERS)}
+    files = {
+        "common/sources.yaml": SOURCES,
+        "finance/m.yaml": "metrics:\n" + metric("buyers", BUYERS, extra=", standard: true"),
+        "ops/m.yaml": "metrics:\n" + metric("customers", SAME_BUYERS),
+    }
     response = client.post("/v1/publish", json={"files": files}, headers=bearer(client))
     assert response.status_code == 200, response.text
 
@@ -23,11 +26,18 @@ def _publish_duplicates(client: TestClient) -> None:
 def test_duplicates_of_the_current_catalog_are_listed_and_explained(client: TestClient) -> None:
     _publish_duplicates(client)
     body = client.get("/v1/conflicts").json()
-    assert body["summary"] == {"conflict": 0, "duplicate": 1, "standard_override_missing": 0,
-                               "override_invalid": 0}
+    assert body["summary"] == {
+        "conflict": 0,
+        "duplicate": 1,
+        "standard_override_missing": 0,
+        "override_invalid": 0,
+    }
     [finding] = body["findings"]
     assert (finding["kind"], finding["left"], finding["right"]) == (
-        "duplicate", "finance.buyers", "ops.customers")
+        "duplicate",
+        "finance.buyers",
+        "ops.customers",
+    )
     assert finding["hint"] == "reuse finance.buyers instead of defining the same caliber again"
     assert set(finding["left_location"]) == {"file", "line", "col"}
 
@@ -41,5 +51,7 @@ def test_filters(client: TestClient) -> None:
 
 
 def test_an_empty_catalog_has_no_findings(client: TestClient) -> None:
-    assert client.get("/v1/conflicts").json() == {"findings": [], "summary": {
-        "conflict": 0, "duplicate": 0, "standard_override_missing": 0, "override_invalid": 0}}
+    assert client.get("/v1/conflicts").json() == {
+        "findings": [],
+        "summary": {"conflict": 0, "duplicate": 0, "standard_override_missing": 0, "override_invalid": 0},
+    }

@@ -93,8 +93,9 @@ def test_a_failed_read_reaches_every_waiter_of_its_batch_and_the_next_batch_read
     assert asyncio.run(reads.fresh()) == "r2"
 
 
-def test_the_catalog_is_fetched_again_only_when_the_revision_moves(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_catalog_is_fetched_again_only_when_the_revision_moves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = Repository.from_url(f"sqlite:///{tmp_path / 'catalog.db'}")
     repo.upgrade()
     repo.publish(shop_files(), author="ann")
@@ -112,4 +113,3 @@ def test_the_catalog_is_fetched_again_only_when_the_revision_moves(tmp_path: Pat
     repo.deprecate("shop.gmv", "use net_gmv", author="ann")
     after = asyncio.run(current.get())
     assert len(fetched) == 2 and after.catalog.metrics["shop.gmv"].deprecated
-

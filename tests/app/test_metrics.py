@@ -23,11 +23,17 @@ def test_search_matches_names_labels_and_descriptions(published: TestClient) -> 
 
 def test_filters_combine_and_pages_report_the_total(published: TestClient) -> None:
     assert keys(published.get("/v1/metrics", params={"stage": "revenue", "owner": "sales-team"})) == [
-        "shop.gmv", "shop.paid_orders"]
+        "shop.gmv",
+        "shop.paid_orders",
+    ]
     assert keys(published.get("/v1/metrics", params={"namespace": "elsewhere"})) == []
     page = published.get("/v1/metrics", params={"offset": 1, "limit": 2}).json()
     assert ([m["key"] for m in page["items"]], page["total"], page["offset"], page["limit"]) == (
-        ["shop.gmv", "shop.paid_orders"], 4, 1, 2)
+        ["shop.gmv", "shop.paid_orders"],
+        4,
+        1,
+        2,
+    )
 
 
 def test_an_unknown_stage_is_refused(published: TestClient) -> None:
@@ -60,8 +66,9 @@ def test_diff_with_an_unknown_dialect_is_a_422(published: TestClient) -> None:
 
 
 def test_a_deprecated_metric_still_compiles_with_a_warning(published: TestClient) -> None:
-    response = published.post("/v1/metrics/gmv/deprecate", json={"reason": "use net_gmv"},
-                              headers=bearer(published))
+    response = published.post(
+        "/v1/metrics/gmv/deprecate", json={"reason": "use net_gmv"}, headers=bearer(published)
+    )
     assert (response.json()["number"], response.json()["status"]) == (2, "deprecated")
     detail = published.get("/v1/metrics/gmv").json()
     assert detail["status"] == "deprecated" and detail["default_sql"]
@@ -72,10 +79,20 @@ def test_a_deprecated_metric_still_compiles_with_a_warning(published: TestClient
 
 
 def test_compile_by_url_parameters(published: TestClient) -> None:
-    response = published.get("/v1/compile", params={
-        "metric": ["gmv", "aov"], "by": "channel", "grain": "month", "dialect": "postgres",
-        "where": "city = '北京'", "start": "2025-01-01", "end": "2025-07-01", "order_by": "-gmv",
-        "limit": 10})
+    response = published.get(
+        "/v1/compile",
+        params={
+            "metric": ["gmv", "aov"],
+            "by": "channel",
+            "grain": "month",
+            "dialect": "postgres",
+            "where": "city = '北京'",
+            "start": "2025-01-01",
+            "end": "2025-07-01",
+            "order_by": "-gmv",
+            "limit": 10,
+        },
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["columns"] == ["metric_time", "channel", "gmv", "aov"]
@@ -84,13 +101,15 @@ def test_compile_by_url_parameters(published: TestClient) -> None:
 
 def test_compile_get_and_post_agree(published: TestClient) -> None:
     by_get = published.get("/v1/compile", params={"metric": "paid_orders", "by": "city", "dialect": "mysql"})
-    by_post = published.post("/v1/compile", json={"metrics": ["paid_orders"], "dimensions": ["city"],
-                                                  "dialect": "mysql"})
+    by_post = published.post(
+        "/v1/compile", json={"metrics": ["paid_orders"], "dimensions": ["city"], "dialect": "mysql"}
+    )
     assert by_get.json() == by_post.json()
 
 
 def test_usual_queries_compile_on_the_event_loop_large_or_pinned_ones_in_a_thread(
-        published: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    published: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     hops: list[str] = []
     real = compile_router.run_in_threadpool
 
@@ -108,19 +127,24 @@ def test_usual_queries_compile_on_the_event_loop_large_or_pinned_ones_in_a_threa
 
 
 def test_compile_get_reports_query_model_errors_as_query_parameters(published: TestClient) -> None:
-    response = published.get("/v1/compile",
-                             params={"metric": "gmv", "start": "2025-02-01", "end": "2025-01-01"})
+    response = published.get(
+        "/v1/compile", params={"metric": "gmv", "start": "2025-02-01", "end": "2025-01-01"}
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "query.time_range"
 
 
 def test_dimensions_and_sources(published: TestClient) -> None:
     dimensions = published.get("/v1/dimensions", params={"source": "shop.users"}).json()
-    assert [(d["key"], d["label"]["zh"]) for d in dimensions] == [("shop.channel", "获客渠道"),
-                                                                  ("shop.city", "城市")]
+    assert [(d["key"], d["label"]["zh"]) for d in dimensions] == [
+        ("shop.channel", "获客渠道"),
+        ("shop.city", "城市"),
+    ]
     sources = published.get("/v1/sources").json()
     assert [(s["key"], s["table"], s["time"]) for s in sources] == [
-        ("shop.orders", "shop.orders", "created_at"), ("shop.users", "shop.users", "signup_at")]
+        ("shop.orders", "shop.orders", "created_at"),
+        ("shop.users", "shop.users", "signup_at"),
+    ]
     assert sources[0]["entities"][0] == {"name": "order", "column": "order_id", "primary": True}
 
 
@@ -128,19 +152,26 @@ def test_lint_gives_the_cli_diagnostics_for_a_bundle_or_raw_yaml(client: TestCli
     files = shop_files()
     report = client.post("/v1/lint", json={"files": files}).json()
     assert (report["ok"], report["files"], report["metrics"], report["issues"]) == (True, 2, 4, [])
-    raw = client.post("/v1/lint", params={"file": "shop/x.yaml"}, headers={"content-type": "text/yaml"},
-                      content=b"metrics:\n  m:\n    type: atomic\n    source: nowhere\n")
+    raw = client.post(
+        "/v1/lint",
+        params={"file": "shop/x.yaml"},
+        headers={"content-type": "text/yaml"},
+        content=b"metrics:\n  m:\n    type: atomic\n    source: nowhere\n",
+    )
     issue = raw.json()["issues"][0]
     assert (issue["file"], issue["line"], issue["level"]) == ("shop/x.yaml", 2, "error")
     assert raw.json()["ok"] is False
 
 
 def test_a_metric_shows_the_conflicts_that_name_it(published: TestClient) -> None:
-    copy = ("metrics:\n  paid_amount:\n    type: atomic\n    source: shop.orders\n    agg: sum\n"
-            "    expr: amount\n    filter: \"status = 'paid'\"\n    label: {en: Paid amount, zh: 支付金额}\n"
-            "    description: Amount of paid orders.\n    stage: revenue\n    owner: finance-team\n")
-    response = published.post("/v1/publish", json={"files": {"finance/amounts.yaml": copy}},
-                              headers=bearer(published))
+    copy = (
+        "metrics:\n  paid_amount:\n    type: atomic\n    source: shop.orders\n    agg: sum\n"
+        "    expr: amount\n    filter: \"status = 'paid'\"\n    label: {en: Paid amount, zh: 支付金额}\n"
+        "    description: Amount of paid orders.\n    stage: revenue\n    owner: finance-team\n"
+    )
+    response = published.post(
+        "/v1/publish", json={"files": {"finance/amounts.yaml": copy}}, headers=bearer(published)
+    )
     assert [w["code"] for w in response.json()["warnings"]] == ["C002"]
     conflicts = published.get("/v1/metrics/shop.gmv").json()["conflicts"]
     assert [c["code"] for c in conflicts] == ["C002"]

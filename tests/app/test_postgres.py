@@ -26,11 +26,14 @@ def test_first_start_on_postgres_serves_search_versions_and_pinned_compiles(pg_c
     files = shop_files()
     counted = "agg: count\n    filter: \"status = 'paid'\""
     files["shop/metrics.yaml"] = files["shop/metrics.yaml"].replace(
-        counted, counted.replace("= 'paid'", "<> 'cancelled'"))
+        counted, counted.replace("= 'paid'", "<> 'cancelled'")
+    )
     published = pg_client.post("/v1/publish", json={"files": files}, headers=bearer(pg_client))
     assert published.json()["created"] == [{"kind": "metric", "key": "shop.paid_orders", "version": 2}]
-    sql = [pg_client.get("/v1/compile", params={"metric": f"paid_orders@{n}", "dialect": "postgres"}).json()
-           for n in (1, 2)]
+    sql = [
+        pg_client.get("/v1/compile", params={"metric": f"paid_orders@{n}", "dialect": "postgres"}).json()
+        for n in (1, 2)
+    ]
     assert "'paid'" in sql[0]["sql"] and "'cancelled'" in sql[1]["sql"]
     diff = pg_client.get("/v1/metrics/paid_orders/diff", params={"from": 1, "to": 2}).json()
     assert diff["caliber_changed"] is True

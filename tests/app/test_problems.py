@@ -21,8 +21,9 @@ def problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
 
 
 def test_malformed_json_is_a_400_problem(client: TestClient) -> None:
-    truncated = client.post("/v1/compile", content=b'{"metrics": [',
-                            headers={"content-type": "application/json"})
+    truncated = client.post(
+        "/v1/compile", content=b'{"metrics": [', headers={"content-type": "application/json"}
+    )
     body = problem(truncated, 400)
     assert body["errors"][0]["code"] == "H002"
     assert body["instance"] == "/v1/compile"
@@ -30,9 +31,13 @@ def test_malformed_json_is_a_400_problem(client: TestClient) -> None:
 
 def test_unknown_field_is_named(published: TestClient) -> None:
     body = problem(published.post("/v1/compile", json={"metrics": ["gmv"], "colour": "red"}), 422)
-    assert body["errors"][0] == {"code": "H001", "level": "error", "message": "unknown field `colour`",
-                                 "location": "body.colour",
-                                 "hint": "remove it; the request schema is in /openapi.json"}
+    assert body["errors"][0] == {
+        "code": "H001",
+        "level": "error",
+        "message": "unknown field `colour`",
+        "location": "body.colour",
+        "hint": "remove it; the request schema is in /openapi.json",
+    }
 
 
 def test_wrong_type_in_query_is_a_422(published: TestClient) -> None:
@@ -130,6 +135,8 @@ def test_an_unexpected_error_becomes_a_500_problem(client: TestClient, monkeypat
 
 def test_a_time_range_mixing_naive_and_zoned_times_is_a_422(published: TestClient) -> None:
     # Found by the schemathesis run: comparing the two ends used to raise TypeError inside the query model.
-    response = published.post("/v1/compile", json={"metrics": ["gmv"], "time_range": {
-        "start": "2025-01-01", "end": "2025-02-01T08:30:00+08:00"}})
+    response = published.post(
+        "/v1/compile",
+        json={"metrics": ["gmv"], "time_range": {"start": "2025-01-01", "end": "2025-02-01T08:30:00+08:00"}},
+    )
     assert response.status_code == 422, response.text

@@ -24,8 +24,9 @@ def served(make_client: Callable[..., TestClient], tmp_path: Path) -> tuple[Test
 
 def test_gmv_by_month_matches_a_hand_written_query(served: tuple[TestClient, Path]) -> None:
     client, warehouse = served
-    response = client.post("/v1/query", json={"metrics": ["gmv", "paid_orders"], "grain": "month",
-                                               "order_by": ["metric_time"]})
+    response = client.post(
+        "/v1/query", json={"metrics": ["gmv", "paid_orders"], "grain": "month", "order_by": ["metric_time"]}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["columns"] == ["metric_time", "gmv", "paid_orders"] and not body["truncated"]

@@ -13,8 +13,12 @@ import app.routers.compile as compile_router
 from app.main import create_app
 from tests.app.conftest import bearer, repo_of, settings_for, shop_files
 
-QUERY = {"metrics": ["gmv", "paid_orders"], "dimensions": ["channel"], "grain": "month",
-         "dialect": "postgres"}
+QUERY = {
+    "metrics": ["gmv", "paid_orders"],
+    "dimensions": ["channel"],
+    "grain": "month",
+    "dialect": "postgres",
+}
 
 
 @pytest.fixture
@@ -31,8 +35,9 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return seen
 
 
-def test_a_repeated_compile_is_answered_from_memory_with_the_same_bytes(published: TestClient,
-                                                                        compiles: list[object]) -> None:
+def test_a_repeated_compile_is_answered_from_memory_with_the_same_bytes(
+    published: TestClient, compiles: list[object]
+) -> None:
     first = published.post("/v1/compile", json=QUERY)
     second = published.post("/v1/compile", json=QUERY)
     assert first.status_code == second.status_code == 200
@@ -74,8 +79,9 @@ def test_a_request_with_a_token_is_always_checked(published: TestClient, compile
     assert len(compiles) == 1
 
 
-def test_nothing_is_kept_when_reads_need_a_token(make_client: Callable[..., TestClient],
-                                                 compiles: list[object]) -> None:
+def test_nothing_is_kept_when_reads_need_a_token(
+    make_client: Callable[..., TestClient], compiles: list[object]
+) -> None:
     client = make_client(open_reads=False)
     headers = bearer(client)
     assert client.post("/v1/publish", json={"files": shop_files()}, headers=headers).status_code == 200

@@ -36,8 +36,9 @@ schema = schemathesis.pytest.from_fixture("api")
 @schema.parametrize()
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error(case: schemathesis.Case, app_and_token: tuple[FastAPI, str]) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {app_and_token[1]}"},
-                           checks=[not_a_server_error])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {app_and_token[1]}"}, checks=[not_a_server_error]
+    )
 
 
 def test_every_operation_is_documented_with_examples_and_problems(app_and_token: tuple[FastAPI, str]) -> None:
@@ -53,4 +54,3 @@ def test_every_operation_is_documented_with_examples_and_problems(app_and_token:
     assert problem_errors["items"] == {"$ref": "#/components/schemas/ProblemError"}
     assert schemas["MetricSummary"]["properties"]["key"]["examples"] == ["sales.gmv"]
     assert document["paths"]["/v1/compile"]["post"]["requestBody"]["content"]["application/json"]["examples"]
-

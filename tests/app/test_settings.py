@@ -11,8 +11,16 @@ from app.settings import MIB, Settings
 
 
 def test_defaults_are_the_embedded_ones(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DATABASE_URL", "DEFS_PATH", "WAREHOUSE_PATH", "OPEN_READS", "MAX_BODY_BYTES", "HOST",
-                 "PORT", "WORKERS"):
+    for name in (
+        "DATABASE_URL",
+        "DEFS_PATH",
+        "WAREHOUSE_PATH",
+        "OPEN_READS",
+        "MAX_BODY_BYTES",
+        "HOST",
+        "PORT",
+        "WORKERS",
+    ):
         monkeypatch.delenv(f"CALIBER_{name}", raising=False)
     settings = Settings()
     assert settings.database_url == "sqlite:///./caliber.db"
@@ -37,8 +45,10 @@ def test_an_empty_warehouse_path_disables_the_warehouse(monkeypatch: pytest.Monk
     assert Settings().warehouse_path is None
 
 
-@pytest.mark.parametrize(("name", "value"), [("PORT", "0"), ("PORT", "http"), ("WORKERS", "0"),
-                                             ("MAX_BODY_BYTES", "10"), ("OPEN_READS", "perhaps")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PORT", "0"), ("PORT", "http"), ("WORKERS", "0"), ("MAX_BODY_BYTES", "10"), ("OPEN_READS", "perhaps")],
+)
 def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(f"CALIBER_{name}", value)
     with pytest.raises(ValidationError):

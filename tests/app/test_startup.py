@@ -15,8 +15,12 @@ def test_first_start_publishes_the_definitions_once(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, defs_path=SHOP)
     repo = Repository.from_url(settings.database_url)
     assert prepare(repo, settings) == [f"published 9 definitions from {SHOP}"]
-    assert sorted(repo.current_catalog().catalog.metrics) == ["shop.aov", "shop.gmv", "shop.paid_orders",
-                                                              "shop.signups"]
+    assert sorted(repo.current_catalog().catalog.metrics) == [
+        "shop.aov",
+        "shop.gmv",
+        "shop.paid_orders",
+        "shop.signups",
+    ]
     assert prepare(repo, settings) == []  # a restart
     assert [v.number for v in repo.versions("shop.gmv")] == [1]
 
@@ -34,7 +38,8 @@ def test_missing_warehouse_is_generated(tmp_path: Path) -> None:
     warehouse = tmp_path / "demo.duckdb"
     settings = settings_for(tmp_path, warehouse_path=warehouse, demo_rows=100)
     assert prepare(Repository.from_url(settings.database_url), settings) == [
-        f"wrote the demo warehouse {warehouse} (100 rows scale)"]
+        f"wrote the demo warehouse {warehouse} (100 rows scale)"
+    ]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM dw.dim_users").fetchone()[0] > 0  # type: ignore[index]
     assert not (tmp_path / "demo.duckdb.partial").exists()

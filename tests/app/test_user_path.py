@@ -39,12 +39,20 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     token = repo.create_token("analyst", "user-path")
     repo.engine.dispose()
     port = free_port()
-    env = {**os.environ, "CALIBER_DATABASE_URL": url, "CALIBER_WAREHOUSE_PATH": "",
-           "CALIBER_DEFS_PATH": str(tmp_path / "no-defs")}
+    env = {
+        **os.environ,
+        "CALIBER_DATABASE_URL": url,
+        "CALIBER_WAREHOUSE_PATH": "",
+        "CALIBER_DEFS_PATH": str(tmp_path / "no-defs"),
+    }
     log = tmp_path / "server.log"
-    process = subprocess.Popen([sys.executable, "-c", "from catalog.cli import main; main()", "serve",
-                                "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from catalog.cli import main; main()", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -66,11 +74,15 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
 def warehouse() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("CREATE SCHEMA shop")
-    con.execute("CREATE TABLE shop.orders (order_id INTEGER, user_id INTEGER, created_at TIMESTAMP, "
-                "status VARCHAR, amount DECIMAL(12, 2))")
-    con.execute("INSERT INTO shop.orders VALUES (1, 1, '2025-01-03 10:00', 'paid', 100), "
-                "(2, 1, '2025-01-09 11:00', 'paid', 50), (3, 2, '2025-01-20 12:00', 'refunded', 30), "
-                "(4, 2, '2025-02-01 09:00', 'cancelled', 20), (5, 3, '2025-02-11 09:00', 'paid', 70)")
+    con.execute(
+        "CREATE TABLE shop.orders (order_id INTEGER, user_id INTEGER, created_at TIMESTAMP, "
+        "status VARCHAR, amount DECIMAL(12, 2))"
+    )
+    con.execute(
+        "INSERT INTO shop.orders VALUES (1, 1, '2025-01-03 10:00', 'paid', 100), "
+        "(2, 1, '2025-01-09 11:00', 'paid', 50), (3, 2, '2025-01-20 12:00', 'refunded', 30), "
+        "(4, 2, '2025-02-01 09:00', 'cancelled', 20), (5, 3, '2025-02-11 09:00', 'paid', 70)"
+    )
     return con
 
 
@@ -93,19 +105,24 @@ def test_publish_search_change_diff_and_compile_both_versions(server: tuple[str,
     assert gmv["default_sql"].startswith("SELECT")
 
     files["shop/metrics.yaml"] = files["shop/metrics.yaml"].replace(
-        "filter: \"status = 'paid'\"\n    label: {en: Gross", "filter: \"status IN ('paid', 'refunded')\"\n"
-        "    label: {en: Gross", 1)
+        "filter: \"status = 'paid'\"\n    label: {en: Gross",
+        "filter: \"status IN ('paid', 'refunded')\"\n    label: {en: Gross",
+        1,
+    )
     republished = http.post("/v1/publish", json={"files": files, "note": "refunded orders count too"}).json()
     assert republished["created"] == [{"kind": "metric", "key": "shop.gmv", "version": 2}]
 
     versions = http.get("/v1/metrics/gmv/versions").json()
-    assert [(v["number"], v["note"]) for v in versions] == [(1, "first cut"),
-                                                            (2, "refunded orders count too")]
+    assert [(v["number"], v["note"]) for v in versions] == [
+        (1, "first cut"),
+        (2, "refunded orders count too"),
+    ]
 
     diff = http.get("/v1/metrics/gmv/diff", params={"from": 1, "to": 2}).json()
     assert diff["caliber_changed"] is True
     assert [(c["path"], c["before"], c["after"], c["caliber"]) for c in diff["changes"]] == [
-        ("filter", "status = 'paid'", "status IN ('paid', 'refunded')", True)]
+        ("filter", "status = 'paid'", "status IN ('paid', 'refunded')", True)
+    ]
     assert diff["sql_from"] != diff["sql_to"]
 
     sql = {}

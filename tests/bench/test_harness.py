@@ -73,8 +73,7 @@ def test_sql_that_does_not_run_is_wrong_not_an_exception(warehouse):
 
 
 def test_rows_compare_as_multisets_across_engine_types():
-    assert same_rows([(date(2024, 1, 1), Decimal("2.50"), 3)],
-                     [(datetime(2024, 1, 1), 2.5, 3.0)]).ok
+    assert same_rows([(date(2024, 1, 1), Decimal("2.50"), 3)], [(datetime(2024, 1, 1), 2.5, 3.0)]).ok
     assert same_rows([(None, 1.0), ("a", 2.0)], [("a", 2.0 + 1e-12), (None, 1.0)]).ok
     assert not same_rows([(None, None), ("a", 2.0)], [("a", 2.0)]).ok
     assert not same_rows([("a", 1)], [("a", 1), ("a", 1)]).ok
@@ -101,11 +100,14 @@ def test_generated_catalogs_are_clean_and_distinct():
 
 def test_a_fast_wrong_answer_gets_no_ratio():
     right, wrong = Comparison(True), Comparison(False, "1 rows, expected 2")
-    result = QueryResult(QUERIES[0], {
-        "caliber": Outcome("SELECT 1", check=right, samples=[1_000_000] * 3),
-        "metricflow": Outcome("SELECT 1", check=right, samples=[50_000_000] * 3),
-        "sidemantic": Outcome("SELECT 1", check=wrong, samples=[10] * 3),
-    })
+    result = QueryResult(
+        QUERIES[0],
+        {
+            "caliber": Outcome("SELECT 1", check=right, samples=[1_000_000] * 3),
+            "metricflow": Outcome("SELECT 1", check=right, samples=[50_000_000] * 3),
+            "sidemantic": Outcome("SELECT 1", check=wrong, samples=[10] * 3),
+        },
+    )
     assert result.ratio("metricflow") == 50.0
     assert result.ratio("sidemantic") is None
     top = headline([result])
@@ -114,11 +116,16 @@ def test_a_fast_wrong_answer_gets_no_ratio():
 
 def test_a_faster_peer_gets_the_sqlglot_floor_of_both_tools_sql():
     right = Comparison(True)
-    result = QueryResult(QUERIES[0], {
-        "caliber": Outcome("SELECT a, SUM(b) AS s FROM t GROUP BY a", check=right, samples=[2_000_000] * 3),
-        "sidemantic": Outcome("SELECT a FROM t", check=right, samples=[1_000_000] * 3),
-        "metricflow": Outcome("SELECT a FROM t", check=right, samples=[9_000_000] * 3),
-    })
+    result = QueryResult(
+        QUERIES[0],
+        {
+            "caliber": Outcome(
+                "SELECT a, SUM(b) AS s FROM t GROUP BY a", check=right, samples=[2_000_000] * 3
+            ),
+            "sidemantic": Outcome("SELECT a FROM t", check=right, samples=[1_000_000] * 3),
+            "metricflow": Outcome("SELECT a FROM t", check=right, samples=[9_000_000] * 3),
+        },
+    )
     measure_floors(result)
     assert set(result.floors) == {"sidemantic", "caliber"}
     assert all(f.build.median_ns > 0 and f.render.median_ns > 0 for f in result.floors.values())

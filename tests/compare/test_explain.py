@@ -22,9 +22,11 @@ def test_equivalent_forms_have_no_difference(build) -> None:
 
 
 def test_atomic_aspects(build) -> None:
-    found = _diff(build, f"type: atomic, source: orders, agg: sum, expr: amount, time: paid_at, {PAID}",
-                  "type: atomic, source: events, agg: count_distinct, expr: user_id, "
-                  "filter: \"event_name = 'buy'\"")
+    found = _diff(
+        build,
+        f"type: atomic, source: orders, agg: sum, expr: amount, time: paid_at, {PAID}",
+        "type: atomic, source: events, agg: count_distinct, expr: user_id, filter: \"event_name = 'buy'\"",
+    )
     assert [(d.aspect, d.left, d.right) for d in found] == [
         ("source table", "dw.fact_orders", "dw.fact_app_events"),
         ("aggregation", "sum", "count_distinct"),
@@ -36,17 +38,26 @@ def test_atomic_aspects(build) -> None:
 
 
 def test_implied_not_null_terms_are_not_reported_as_filters(build) -> None:
-    found = _diff(build, "type: atomic, source: orders, agg: sum, expr: amount",
-                  "type: atomic, source: orders, agg: max, expr: amount")
+    found = _diff(
+        build,
+        "type: atomic, source: orders, agg: sum, expr: amount",
+        "type: atomic, source: orders, agg: max, expr: amount",
+    )
     assert [(d.aspect, d.left, d.right) for d in found] == [("aggregation", "sum", "max")]
 
 
 def test_formulas_are_compared_part_by_part(build) -> None:
-    helpers = [metric("gmv", f"type: atomic, source: orders, agg: sum, expr: amount, {PAID}"),
-               metric("buyers", f"type: atomic, source: orders, agg: count_distinct, expr: user_id, {PAID}"),
-               metric("orders_paid", f"type: atomic, source: orders, agg: count, {PAID}")]
-    found = _diff(build, "type: ratio, numerator: gmv, denominator: buyers",
-                  "type: ratio, numerator: a.gmv, denominator: a.orders_paid", a=helpers)
+    helpers = [
+        metric("gmv", f"type: atomic, source: orders, agg: sum, expr: amount, {PAID}"),
+        metric("buyers", f"type: atomic, source: orders, agg: count_distinct, expr: user_id, {PAID}"),
+        metric("orders_paid", f"type: atomic, source: orders, agg: count, {PAID}"),
+    ]
+    found = _diff(
+        build,
+        "type: ratio, numerator: gmv, denominator: buyers",
+        "type: ratio, numerator: a.gmv, denominator: a.orders_paid",
+        a=helpers,
+    )
     assert [(d.part, d.aspect, d.left, d.right) for d in found] == [
         ("denominator", "aggregation", "count_distinct", "count"),
         ("denominator", "expression", "user_id", "*"),
@@ -55,19 +66,26 @@ def test_formulas_are_compared_part_by_part(build) -> None:
 
 
 def test_a_different_formula_shape_is_reported_with_metric_names(build) -> None:
-    helpers = [metric("gmv", f"type: atomic, source: orders, agg: sum, expr: amount, {PAID}"),
-               metric("buyers", f"type: atomic, source: orders, agg: count_distinct, expr: user_id, {PAID}")]
+    helpers = [
+        metric("gmv", f"type: atomic, source: orders, agg: sum, expr: amount, {PAID}"),
+        metric("buyers", f"type: atomic, source: orders, agg: count_distinct, expr: user_id, {PAID}"),
+    ]
     found = _diff(build, "type: derived, expr: gmv * 100", "type: derived, expr: a.gmv / a.buyers", a=helpers)
     assert [(d.aspect, d.left, d.right) for d in found] == [("formula", "100 * a.gmv", "a.gmv / a.buyers")]
 
 
 def test_type_and_parameter_differences(build) -> None:
     helpers = [metric("gmv", f"type: atomic, source: orders, agg: sum, expr: amount, {PAID}")]
-    found = _diff(build, "type: cumulative, metric: gmv, window: 7 days",
-                  "type: cumulative, metric: a.gmv, window: 30 days", a=helpers)
+    found = _diff(
+        build,
+        "type: cumulative, metric: gmv, window: 7 days",
+        "type: cumulative, metric: a.gmv, window: 30 days",
+        a=helpers,
+    )
     assert [(d.aspect, d.left, d.right) for d in found] == [("window", "7 days", "30 days")]
-    found = _diff(build, "type: cumulative, metric: gmv", "type: period_over_period, metric: a.gmv",
-                  a=helpers)
+    found = _diff(
+        build, "type: cumulative, metric: gmv", "type: period_over_period, metric: a.gmv", a=helpers
+    )
     assert [d.aspect for d in found] == ["type"]
 
 
@@ -78,5 +96,9 @@ def test_sentences() -> None:
     changed = Difference("time column", "paid_at", "created_at", "step 2 > numerator")
     assert changed.sentence("a.m", "b.m") == "step 2 > numerator: time column `paid_at` vs `created_at`"
     assert changed.sentence_zh("a.m", "b.m") == "第2步 > 分子：时间字段 `paid_at` 对 `created_at`"
-    assert changed.as_dict() == {"aspect": "time column", "part": "step 2 > numerator", "left": "paid_at",
-                                 "right": "created_at"}
+    assert changed.as_dict() == {
+        "aspect": "time column",
+        "part": "step 2 > numerator",
+        "left": "paid_at",
+        "right": "created_at",
+    }

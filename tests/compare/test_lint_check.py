@@ -36,17 +36,32 @@ def test_lint_reports_findings_at_the_metric_that_should_change() -> None:
 
 def test_a_bad_override_target_is_c004() -> None:
     override = ", overrides: {metric: a.buyers, reason: counts every order}"
-    result = lint_texts({"common/s.yaml": SOURCES, "a/m.yaml": "metrics:\n" + metric("buyers", BUYERS),
-                         "b/m.yaml": "metrics:\n" + metric("buyers", ALL_BUYERS, extra=override)})
+    result = lint_texts(
+        {
+            "common/s.yaml": SOURCES,
+            "a/m.yaml": "metrics:\n" + metric("buyers", BUYERS),
+            "b/m.yaml": "metrics:\n" + metric("buyers", ALL_BUYERS, extra=override),
+        }
+    )
     assert sorted(i.code for i in result.issues) == ["C001", "C004"]
 
 
 def test_levels_can_be_changed_or_switched_off() -> None:
     issues = [issue(code, "x") for code in ("C001", "C002", "C003", "C004", "R003")]
     assert [(i.code, i.level.value) for i in with_levels(issues)] == [
-        ("C001", "error"), ("C002", "warning"), ("C003", "error"), ("C004", "error"), ("R003", "error")]
+        ("C001", "error"),
+        ("C002", "warning"),
+        ("C003", "error"),
+        ("C004", "error"),
+        ("R003", "error"),
+    ]
     assert [(i.code, i.level.value) for i in with_levels(issues, "warning", "error")] == [
-        ("C001", "warning"), ("C002", "error"), ("C003", "warning"), ("C004", "error"), ("R003", "error")]
+        ("C001", "warning"),
+        ("C002", "error"),
+        ("C003", "warning"),
+        ("C004", "error"),
+        ("R003", "error"),
+    ]
     assert [i.code for i in with_levels(issues, "off", "off")] == ["C004", "R003"]
 
 

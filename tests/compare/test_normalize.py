@@ -11,46 +11,52 @@ from hypothesis import strategies as st
 from catalog.compare.normalize import expression_sql, filter_terms, split_conjuncts
 
 
-@pytest.mark.parametrize(("written", "terms"), [
-    ("status = 'paid' AND amount > 0", {"status = 'paid'", "amount > 0"}),
-    ("0 < amount", {"amount > 0"}),
-    ("NOT amount <= 0", {"amount > 0"}),
-    ("status = 'b' OR status = 'a'", {"status IN ('a', 'b')"}),
-    ("status IN ('b', 'a', 'b')", {"status IN ('a', 'b')"}),
-    ("status IN ('a')", {"status = 'a'"}),
-    ("x = 1 OR x IN (3, 2) OR y = 1", {"x IN (1, 2, 3) OR y = 1"}),
-    ("x NOT IN (2, 1)", {"x <> 1", "x <> 2"}),
-    ("x BETWEEN 1 AND 3", {"x >= 1", "x <= 3"}),
-    ("x NOT BETWEEN 1 AND 3", {"x < 1 OR x > 3"}),
-    ("x BETWEEN 1 AND 2 OR y = 1", {"x <= 2 OR y = 1", "x >= 1 OR y = 1"}),
-    ("flag = TRUE", {"flag"}),
-    ("flag = FALSE", {"NOT flag"}),
-    ("flag <> TRUE", {"NOT flag"}),
-    ("NOT x IS NULL", {"x IS NOT NULL"}),
-    ("NOT (x IS NOT NULL)", {"x IS NULL"}),
-    ("amount > CAST(100 AS INT)", {"amount > 100"}),
-    ("amount > 1.50", {"amount > 1.5"}),
-    ("status = 'paid'::varchar", {"status = 'paid'"}),
-    ("\"Status\" = 'paid'", {"status = 'paid'"}),
-    ("b = a", {"a = b"}),
-    ("1 = x", {"x = 1"}),
-    ("((a = 1))", {"a = 1"}),
-    ("(a + b) * c > 1", {"(a + b) * c > 1"}),
-    ("c * (b + a) > 1", {"(a + b) * c > 1"}),
-    ("a - (b - c) > 0", {"a - (b - c) > 0"}),
-    ("a = 1 AND TRUE", {"a = 1"}),
-])
+@pytest.mark.parametrize(
+    ("written", "terms"),
+    [
+        ("status = 'paid' AND amount > 0", {"status = 'paid'", "amount > 0"}),
+        ("0 < amount", {"amount > 0"}),
+        ("NOT amount <= 0", {"amount > 0"}),
+        ("status = 'b' OR status = 'a'", {"status IN ('a', 'b')"}),
+        ("status IN ('b', 'a', 'b')", {"status IN ('a', 'b')"}),
+        ("status IN ('a')", {"status = 'a'"}),
+        ("x = 1 OR x IN (3, 2) OR y = 1", {"x IN (1, 2, 3) OR y = 1"}),
+        ("x NOT IN (2, 1)", {"x <> 1", "x <> 2"}),
+        ("x BETWEEN 1 AND 3", {"x >= 1", "x <= 3"}),
+        ("x NOT BETWEEN 1 AND 3", {"x < 1 OR x > 3"}),
+        ("x BETWEEN 1 AND 2 OR y = 1", {"x <= 2 OR y = 1", "x >= 1 OR y = 1"}),
+        ("flag = TRUE", {"flag"}),
+        ("flag = FALSE", {"NOT flag"}),
+        ("flag <> TRUE", {"NOT flag"}),
+        ("NOT x IS NULL", {"x IS NOT NULL"}),
+        ("NOT (x IS NOT NULL)", {"x IS NULL"}),
+        ("amount > CAST(100 AS INT)", {"amount > 100"}),
+        ("amount > 1.50", {"amount > 1.5"}),
+        ("status = 'paid'::varchar", {"status = 'paid'"}),
+        ("\"Status\" = 'paid'", {"status = 'paid'"}),
+        ("b = a", {"a = b"}),
+        ("1 = x", {"x = 1"}),
+        ("((a = 1))", {"a = 1"}),
+        ("(a + b) * c > 1", {"(a + b) * c > 1"}),
+        ("c * (b + a) > 1", {"(a + b) * c > 1"}),
+        ("a - (b - c) > 0", {"a - (b - c) > 0"}),
+        ("a = 1 AND TRUE", {"a = 1"}),
+    ],
+)
 def test_filter_terms(written: str, terms: set[str]) -> None:
     assert filter_terms(written) == terms
 
 
-@pytest.mark.parametrize(("left", "right"), [
-    ("a + b * c > 1", "(a + b) * c > 1"),                # precedence is kept, not flattened away
-    ("a - b - c > 0", "a - (b - c) > 0"),
-    ("status = 'paid'", "status = 'Paid'"),               # string literals keep their case
-    ("x IN (1, 2)", "x IN (1, 2, 3)"),
-    ("amount * 2 > 1", "amount > 1"),
-])
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("a + b * c > 1", "(a + b) * c > 1"),  # precedence is kept, not flattened away
+        ("a - b - c > 0", "a - (b - c) > 0"),
+        ("status = 'paid'", "status = 'Paid'"),  # string literals keep their case
+        ("x IN (1, 2)", "x IN (1, 2, 3)"),
+        ("amount * 2 > 1", "amount > 1"),
+    ],
+)
 def test_different_meanings_stay_apart(left: str, right: str) -> None:
     assert filter_terms(left) != filter_terms(right)
 
@@ -64,17 +70,20 @@ def test_written_qualifiers_are_dropped() -> None:
     assert filter_terms("Orders.Amount > 0") == filter_terms("amount > 0") == {"amount > 0"}
 
 
-@pytest.mark.parametrize(("written", "canonical"), [
-    ("IF(Paid, Amount * 1, NULL)", "CASE WHEN paid THEN amount END"),
-    ("CASE WHEN paid THEN amount ELSE NULL END", "CASE WHEN paid THEN amount END"),
-    ("IF(paid, amount, 0)", "CASE WHEN paid THEN amount ELSE 0 END"),
-    ("amount + 0", "amount"),
-    ("1 * amount", "amount"),
-    ("amount / 1", "amount"),
-    ("amount - 0", "amount"),
-    ("coupon_amount + amount", "amount + coupon_amount"),
-    ("amount - coupon_amount", "amount - coupon_amount"),
-])
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("IF(Paid, Amount * 1, NULL)", "CASE WHEN paid THEN amount END"),
+        ("CASE WHEN paid THEN amount ELSE NULL END", "CASE WHEN paid THEN amount END"),
+        ("IF(paid, amount, 0)", "CASE WHEN paid THEN amount ELSE 0 END"),
+        ("amount + 0", "amount"),
+        ("1 * amount", "amount"),
+        ("amount / 1", "amount"),
+        ("amount - 0", "amount"),
+        ("coupon_amount + amount", "amount + coupon_amount"),
+        ("amount - coupon_amount", "amount - coupon_amount"),
+    ],
+)
 def test_expression_sql(written: str, canonical: str) -> None:
     assert expression_sql(written) == canonical
 
@@ -86,28 +95,39 @@ def test_normalising_twice_changes_nothing() -> None:
         assert twice == once
 
 
-@pytest.mark.parametrize(("text", "chunks"), [
-    ("a = 1 AND b = 2", ["a = 1", "b = 2"]),
-    ("a = 1 and (b = 2 OR c = 3)", ["a = 1", "(b = 2 OR c = 3)"]),
-    ("x BETWEEN 1 AND 3 AND y = 'AND'", ["x BETWEEN 1 AND 3", "y = 'AND'"]),
-    ("CASE WHEN a AND b THEN 1 END = 1 AND c", ["CASE WHEN a AND b THEN 1 END = 1", "c"]),
-    ("status = 'x AND y'", None),             # one conjunct: nothing to cut
-    ("a = 1 OR b = 2 AND c = 3", None),       # OR binds looser than AND: not a top-level conjunction
-    ("a = 1 -- AND b = 2\nAND c = 3", None),  # a comment could hide an AND
-    ("a = $$x$$ AND b = 1", None),
-])
+@pytest.mark.parametrize(
+    ("text", "chunks"),
+    [
+        ("a = 1 AND b = 2", ["a = 1", "b = 2"]),
+        ("a = 1 and (b = 2 OR c = 3)", ["a = 1", "(b = 2 OR c = 3)"]),
+        ("x BETWEEN 1 AND 3 AND y = 'AND'", ["x BETWEEN 1 AND 3", "y = 'AND'"]),
+        ("CASE WHEN a AND b THEN 1 END = 1 AND c", ["CASE WHEN a AND b THEN 1 END = 1", "c"]),
+        ("status = 'x AND y'", None),  # one conjunct: nothing to cut
+        ("a = 1 OR b = 2 AND c = 3", None),  # OR binds looser than AND: not a top-level conjunction
+        ("a = 1 -- AND b = 2\nAND c = 3", None),  # a comment could hide an AND
+        ("a = $$x$$ AND b = 1", None),
+    ],
+)
 def test_split_conjuncts(text: str, chunks: list[str] | None) -> None:
     assert split_conjuncts(text) == chunks
 
 
 def test_cutting_the_text_gives_the_same_terms_as_the_tree() -> None:
     text = "NOT (status = 'b' OR status = 'a') AND amount BETWEEN 1 AND 5 AND (kind = 'x' OR flag)"
-    whole = filter_terms(f"({text})")      # parenthesised: one chunk, normalised as one tree
+    whole = filter_terms(f"({text})")  # parenthesised: one chunk, normalised as one tree
     assert filter_terms(text) == whole
 
 
-_TERMS = ["status = 'paid'", "amount > 0", "kind IN ('a', 'b')", "(kind = 'c' OR flag)", "NOT flag",
-          "x BETWEEN 1 AND 5", "paid_at IS NOT NULL", "status <> 'x'"]
+_TERMS = [
+    "status = 'paid'",
+    "amount > 0",
+    "kind IN ('a', 'b')",
+    "(kind = 'c' OR flag)",
+    "NOT flag",
+    "x BETWEEN 1 AND 5",
+    "paid_at IS NOT NULL",
+    "status <> 'x'",
+]
 
 
 @settings(max_examples=60, deadline=None)

@@ -23,17 +23,23 @@ def test_text_report_explains_each_finding() -> None:
     assert "  - denominator: aggregation `sum` vs `count`" in out
     assert "hint: reuse growth.app_opens instead of defining the same caliber again" in out
     assert out.rstrip().endswith(
-        "4 conflict(s), 3 duplicate(s), 3 undeclared override(s), 0 invalid override(s)")
+        "4 conflict(s), 3 duplicate(s), 3 undeclared override(s), 0 invalid override(s)"
+    )
 
 
 def test_json_report() -> None:
     result = CliRunner().invoke(app, ["conflicts", str(FIXTURE), "--format", "json"])
     doc = json.loads(result.output)
-    assert doc["summary"] == {"conflict": 4, "duplicate": 3, "standard_override_missing": 3,
-                              "override_invalid": 0}
+    assert doc["summary"] == {
+        "conflict": 4,
+        "duplicate": 3,
+        "standard_override_missing": 3,
+        "override_invalid": 0,
+    }
     gmv = next(f for f in doc["findings"] if f["right"] == "bi.gmv")
     assert gmv["differences"] == [
-        {"aspect": "time column", "part": "", "left": "paid_at", "right": "created_at"}]
+        {"aspect": "time column", "part": "", "left": "paid_at", "right": "created_at"}
+    ]
     assert gmv["right_location"]["line"] == 5 and gmv["message_zh"].startswith("finance.gmv 与 bi.gmv")
 
 

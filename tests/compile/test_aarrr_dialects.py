@@ -64,7 +64,8 @@ def test_bigquery_shifts_datetimes_with_datetime_add(catalog: Catalog) -> None:
 
 
 def test_sqlite_gets_no_quarter_or_week_modifiers(catalog: Catalog) -> None:
-    sql = compile_query({"metrics": ["w1_ret", "revenue_growth"], "grain": "quarter", "dialect": "sqlite"},
-                        catalog).sql
+    sql = compile_query(
+        {"metrics": ["w1_ret", "revenue_growth"], "grain": "quarter", "dialect": "sqlite"}, catalog
+    ).sql
     assert "QUARTER'" not in sql.upper() and "WEEK'" not in sql.upper()
     assert "'+7 days'" in sql and "'-3 months'" in sql

@@ -32,8 +32,10 @@ def tables() -> dict[str, Table]:
 
 
 @pytest.fixture(scope="module")
-def demo(tables: dict[str, Table], tmp_path_factory: pytest.TempPathFactory,
-         ) -> Iterator[duckdb.DuckDBPyConnection]:
+def demo(
+    tables: dict[str, Table],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[duckdb.DuckDBPyConnection]:
     path = str(tmp_path_factory.mktemp("aarrr") / "demo.duckdb")
     write_duckdb(tables, path)
     con = duckdb.connect(path, read_only=True)
@@ -50,8 +52,9 @@ def test_the_library_uses_every_aarrr_type(library: Catalog) -> None:
     assert {m.type for m in library.metrics.values()} >= AARRR_TYPES
 
 
-def test_every_aarrr_metric_has_real_values_on_the_demo(library: Catalog,
-                                                        demo: duckdb.DuckDBPyConnection) -> None:
+def test_every_aarrr_metric_has_real_values_on_the_demo(
+    library: Catalog, demo: duckdb.DuckDBPyConnection
+) -> None:
     for key, metric in sorted(library.metrics.items()):
         if metric.type not in AARRR_TYPES:
             continue
@@ -62,7 +65,8 @@ def test_every_aarrr_metric_has_real_values_on_the_demo(library: Catalog,
 
 
 @pytest.mark.parametrize("metric", sorted(REFERENCES))
-def test_library_metric_equals_the_python_reference(library: Catalog, demo: duckdb.DuckDBPyConnection,
-                                                    tables: dict[str, Table], metric: str) -> None:
+def test_library_metric_equals_the_python_reference(
+    library: Catalog, demo: duckdb.DuckDBPyConnection, tables: dict[str, Table], metric: str
+) -> None:
     expected = normalise(REFERENCES[metric](tables), 1)
     assert_same_rows(run(demo, library, metric), expected, ordered=False, context=metric)

@@ -13,10 +13,34 @@ runner = CliRunner()
 
 
 def test_prints_one_select_for_the_dialect() -> None:
-    result = runner.invoke(app, ["compile", "--defs", str(FIXTURE), "--metric", "gmv", "--metric", "aov",
-                                 "--by", "channel", "--grain", "month", "--where", "city in ('北京','上海')",
-                                 "--dialect", "hive", "--start", "2024-01-01", "--end", "2024-07-01",
-                                 "--order-by", "-gmv", "--limit", "10"])
+    result = runner.invoke(
+        app,
+        [
+            "compile",
+            "--defs",
+            str(FIXTURE),
+            "--metric",
+            "gmv",
+            "--metric",
+            "aov",
+            "--by",
+            "channel",
+            "--grain",
+            "month",
+            "--where",
+            "city in ('北京','上海')",
+            "--dialect",
+            "hive",
+            "--start",
+            "2024-01-01",
+            "--end",
+            "2024-07-01",
+            "--order-by",
+            "-gmv",
+            "--limit",
+            "10",
+        ],
+    )
     assert result.exit_code == 0, result.output
     [statement] = sqlglot.parse(result.stdout, read="hive")
     assert statement is not None
@@ -31,8 +55,13 @@ def test_compile_errors_print_code_and_hint_and_exit_1() -> None:
 
 
 def test_usage_errors_exit_2() -> None:
-    assert runner.invoke(app, ["compile", "--defs", str(FIXTURE), "--metric", "gmv", "--start", "2024-01-01"],
-                         ).exit_code == 2
+    assert (
+        runner.invoke(
+            app,
+            ["compile", "--defs", str(FIXTURE), "--metric", "gmv", "--start", "2024-01-01"],
+        ).exit_code
+        == 2
+    )
     assert runner.invoke(app, ["compile", "--defs", "no/such/dir", "--metric", "gmv"]).exit_code == 2
     assert runner.invoke(app, ["compile", "--defs", str(FIXTURE)]).exit_code == 2
 

@@ -53,8 +53,9 @@ def test_it_combines_with_an_atomic_metric_by_union_all() -> None:
 
 def test_clickhouse_is_refused_with_the_reason() -> None:
     with pytest.raises(CompileError) as caught:
-        compile_query({"metrics": ["revenue_running"], "grain": "month", "dialect": "clickhouse"},
-                      aarrr_catalog())
+        compile_query(
+            {"metrics": ["revenue_running"], "grain": "month", "dialect": "clickhouse"}, aarrr_catalog()
+        )
     found = caught.value.issues[0]
     assert found.code == "E006"
     assert found.message.startswith("type cumulative cannot be compiled for dialect clickhouse: ")

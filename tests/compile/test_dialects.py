@@ -11,8 +11,20 @@ from catalog.compile import CompileError, compile_query
 from catalog.compile.dialects import DIALECTS, resolve_dialect
 from catalog.model import Catalog
 
-REQUIRED = {"duckdb", "sqlite", "postgres", "mysql", "hive", "spark", "trino", "clickhouse", "bigquery",
-            "snowflake", "starrocks", "doris"}
+REQUIRED = {
+    "duckdb",
+    "sqlite",
+    "postgres",
+    "mysql",
+    "hive",
+    "spark",
+    "trino",
+    "clickhouse",
+    "bigquery",
+    "snowflake",
+    "starrocks",
+    "doris",
+}
 
 
 def test_the_required_dialects_are_supported() -> None:
@@ -28,8 +40,10 @@ def test_every_case_reparses_as_one_query(catalog: Catalog, dialect: str) -> Non
         assert isinstance(statements[0], exp.Query), f"{case.id}: {sql}"
 
 
-@pytest.mark.parametrize(("name", "expected"), [("mariadb", "mysql"), ("PostgreSQL", "postgres"),
-                                                ("presto", "trino"), ("BigQuery", "bigquery")])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("mariadb", "mysql"), ("PostgreSQL", "postgres"), ("presto", "trino"), ("BigQuery", "bigquery")],
+)
 def test_aliases_and_case_are_accepted(name: str, expected: str) -> None:
     assert resolve_dialect(name).name == expected
 
@@ -49,20 +63,19 @@ def test_a_registered_sqlglot_dialect_without_quirks_is_refused() -> None:
 
 # How each engine is told "first day of the week, Monday" — reviewed like code.
 WEEK = {
-    "duckdb": "CAST(DATE_TRUNC('WEEK', \"t0\".\"paid_at\") AS DATE)",
-    "postgres": "CAST(DATE_TRUNC('WEEK', \"t0\".\"paid_at\") AS DATE)",
-    "trino": "CAST(DATE_TRUNC('WEEK', \"t0\".\"paid_at\") AS DATE)",
+    "duckdb": 'CAST(DATE_TRUNC(\'WEEK\', "t0"."paid_at") AS DATE)',
+    "postgres": 'CAST(DATE_TRUNC(\'WEEK\', "t0"."paid_at") AS DATE)',
+    "trino": 'CAST(DATE_TRUNC(\'WEEK\', "t0"."paid_at") AS DATE)',
     "spark": "CAST(DATE_TRUNC('WEEK', `t0`.`paid_at`) AS DATE)",
     "starrocks": "CAST(DATE_TRUNC('WEEK', `t0`.`paid_at`) AS DATE)",
     "doris": "CAST(DATE_TRUNC(`t0`.`paid_at`, 'WEEK') AS DATE)",
     "sqlite": "DATE(\"t0\".\"paid_at\", 'weekday 0', '-6 days')",
     "mysql": "DATE_SUB(CAST(`t0`.`paid_at` AS DATE), INTERVAL (WEEKDAY(`t0`.`paid_at`)) DAY)",
     "hive": "CAST(DATE_SUB(CAST(`t0`.`paid_at` AS DATE), PMOD(DATEDIFF(CAST(`t0`.`paid_at` AS DATE), "
-            "'1900-01-01'), 7)) AS DATE)",
+    "'1900-01-01'), 7)) AS DATE)",
     "bigquery": "DATE_TRUNC(CAST(`t0`.`paid_at` AS DATE), ISOWEEK)",
-    "clickhouse": "CAST(toMonday(\"t0\".\"paid_at\") AS Nullable(DATE))",
-    "snowflake": "CAST(DATEADD(DAY, 1 - DAYOFWEEKISO(\"t0\".\"paid_at\"), CAST(\"t0\".\"paid_at\" AS DATE)) "
-                 "AS DATE)",
+    "clickhouse": 'CAST(toMonday("t0"."paid_at") AS Nullable(DATE))',
+    "snowflake": 'CAST(DATEADD(DAY, 1 - DAYOFWEEKISO("t0"."paid_at"), CAST("t0"."paid_at" AS DATE)) AS DATE)',
 }
 
 

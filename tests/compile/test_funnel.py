@@ -50,8 +50,9 @@ def test_a_funnel_part_can_be_ordered_by() -> None:
 
 
 def test_split_names_the_parts_and_leaves_other_metrics_alone() -> None:
-    parts = exp.Tuple(expressions=[exp.alias_(exp.column("a"), "step_1"),
-                                   exp.alias_(exp.column("b"), "rate_2")])
+    parts = exp.Tuple(
+        expressions=[exp.alias_(exp.column("a"), "step_1"), exp.alias_(exp.column("b"), "rate_2")]
+    )
     assert [name for name, _ in split("f", parts)] == ["f__step_1", "f__rate_2"]
     assert split("gmv", exp.column("x")) == [("gmv", exp.column("x"))]
 

@@ -23,15 +23,21 @@ HOSTILE = [
     "SELECT",
     "NULL",
     "$$ dollar $$",
-    "`tick` \"double\"",
+    '`tick` "double"',
 ]
 
 
 @pytest.mark.parametrize("dialect", sorted(DIALECTS))
 def test_hostile_values_round_trip_as_string_literals(catalog: Catalog, dialect: str) -> None:
-    query = {"metrics": ["gmv"], "dimensions": ["city"], "dialect": dialect, "filters": [
-        {"dimension": "city", "op": "in", "values": HOSTILE},
-        {"dimension": "channel", "op": "like", "values": ["%'; --%"]}]}
+    query = {
+        "metrics": ["gmv"],
+        "dimensions": ["city"],
+        "dialect": dialect,
+        "filters": [
+            {"dimension": "city", "op": "in", "values": HOSTILE},
+            {"dimension": "channel", "op": "like", "values": ["%'; --%"]},
+        ],
+    }
     sql = compile_query(query, catalog).sql
     statements = sqlglot.parse(sql, read=dialect)
     assert len(statements) == 1 and isinstance(statements[0], exp.Query)

@@ -17,13 +17,16 @@ def sql(metrics: list[str], **query: object) -> str:
     return compile_query({"metrics": metrics, "dialect": "duckdb", **query}, aarrr_catalog(), cache=False).sql
 
 
-@pytest.mark.parametrize(("compare_to", "grain", "window"), [
-    ("previous_period", "day", Window(1, "day")),
-    ("previous_period", "quarter", Window(1, "quarter")),
-    ("previous_year", "month", Window(1, "year")),
-    ("previous_year", "day", Window(1, "year")),
-    ("previous_year", "week", Window(52, "week")),  # a year back to the day would not be a Monday
-])
+@pytest.mark.parametrize(
+    ("compare_to", "grain", "window"),
+    [
+        ("previous_period", "day", Window(1, "day")),
+        ("previous_period", "quarter", Window(1, "quarter")),
+        ("previous_year", "month", Window(1, "year")),
+        ("previous_year", "day", Window(1, "year")),
+        ("previous_year", "week", Window(52, "week")),  # a year back to the day would not be a Monday
+    ],
+)
 def test_how_far_back_the_compared_period_is(compare_to: str, grain: str, window: Window) -> None:
     assert lookback(compare_to, grain) == window
 
@@ -42,16 +45,19 @@ def test_the_previous_period_is_read_from_the_time_range_shifted_back() -> None:
 
 def test_periods_are_joined_left_so_a_missing_previous_is_null() -> None:
     text = sql(["revenue_prev"], grain="month")
-    assert 'LEFT JOIN' in text
+    assert "LEFT JOIN" in text
     assert '"p"."metric_time" = CAST("c"."metric_time" + INTERVAL (-1) MONTH AS DATE)' in text
 
 
-@pytest.mark.parametrize(("metric", "shape"), [
-    ("revenue_diff", '"_b0" - "_b1"'),
-    ("revenue_growth", 'CAST(("_b0" - "_b1") AS DOUBLE) / NULLIF("_b1", 0)'),
-    ("revenue_yoy", 'CAST("_b0" AS DOUBLE) / NULLIF("_b1", 0)'),
-    ("revenue_prev", '"_b1" AS "revenue_prev"'),
-])
+@pytest.mark.parametrize(
+    ("metric", "shape"),
+    [
+        ("revenue_diff", '"_b0" - "_b1"'),
+        ("revenue_growth", 'CAST(("_b0" - "_b1") AS DOUBLE) / NULLIF("_b1", 0)'),
+        ("revenue_yoy", 'CAST("_b0" AS DOUBLE) / NULLIF("_b1", 0)'),
+        ("revenue_prev", '"_b1" AS "revenue_prev"'),
+    ],
+)
 def test_each_calculation(metric: str, shape: str) -> None:
     assert shape in sql([metric], grain="month")
 
@@ -64,11 +70,15 @@ def test_clickhouse_is_refused() -> None:
 
 def test_a_pinned_version_is_compiled_as_stored() -> None:
     catalog = aarrr_catalog()
-    stored = replace(catalog.metrics["app.revenue_growth"],
-                     spec=replace(catalog.metrics["app.revenue_growth"].spec, calculation="difference"))
-    compiled = compile_query({"metrics": ["revenue_growth@2", "revenue_growth"], "grain": "month"}, catalog,
-                             pins=lambda key, version: stored if (key, version) == ("app.revenue_growth", 2)
-                             else None)
+    stored = replace(
+        catalog.metrics["app.revenue_growth"],
+        spec=replace(catalog.metrics["app.revenue_growth"].spec, calculation="difference"),
+    )
+    compiled = compile_query(
+        {"metrics": ["revenue_growth@2", "revenue_growth"], "grain": "month"},
+        catalog,
+        pins=lambda key, version: stored if (key, version) == ("app.revenue_growth", 2) else None,
+    )
     assert compiled.columns == ("metric_time", "app__revenue_growth__v2", "app__revenue_growth")
     assert '"_b0" - "_b1" AS "app__revenue_growth__v2"' in compiled.sql
     assert 'NULLIF("_b3", 0) AS "app__revenue_growth"' in compiled.sql

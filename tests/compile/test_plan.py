@@ -38,8 +38,9 @@ def test_the_registry_covers_the_compiled_types() -> None:
     assert set(METRIC_COMPILERS) >= {Atomic, Ratio, Derived}
 
 
-def test_a_type_without_a_compiler_is_a_clear_error(catalog: Catalog,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_type_without_a_compiler_is_a_clear_error(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delitem(METRIC_COMPILERS, Ratio)
     with pytest.raises(CompileError) as caught:
         compile_query({"metrics": ["gmv", "aov"]}, catalog, cache=False)
@@ -49,11 +50,18 @@ def test_a_type_without_a_compiler_is_a_clear_error(catalog: Catalog,
 
 
 def test_result_lists_columns_metrics_used_and_warnings(catalog: Catalog) -> None:
-    compiled = compile_query({"metrics": ["net_aov", "old_gmv"], "dimensions": ["channel"], "grain": "month"},
-                             catalog)
+    compiled = compile_query(
+        {"metrics": ["net_aov", "old_gmv"], "dimensions": ["channel"], "grain": "month"}, catalog
+    )
     assert compiled.columns == ("metric_time", "channel", "net_aov", "old_gmv")
-    assert compiled.metrics == ("shop.net_aov", "shop.old_gmv", "shop.net_revenue", "shop.gmv",
-                                "shop.refund_amount", "shop.paid_orders")
+    assert compiled.metrics == (
+        "shop.net_aov",
+        "shop.old_gmv",
+        "shop.net_revenue",
+        "shop.gmv",
+        "shop.refund_amount",
+        "shop.paid_orders",
+    )
     assert compiled.warnings == ("metric shop.old_gmv is deprecated",)
 
 
@@ -75,7 +83,10 @@ def test_pinned_versions_come_from_the_pins_callback(catalog: Catalog) -> None:
 
 def test_colliding_names_are_qualified(catalog: Catalog) -> None:
     extra = replace(catalog.dimensions["common.channel"], key="shop.channel", namespace="shop")
-    both = Catalog(sources=catalog.sources, dimensions={**catalog.dimensions, "shop.channel": extra},
-                   metrics=catalog.metrics)
+    both = Catalog(
+        sources=catalog.sources,
+        dimensions={**catalog.dimensions, "shop.channel": extra},
+        metrics=catalog.metrics,
+    )
     compiled = compile_query({"metrics": ["gmv"], "dimensions": ["common.channel", "shop.channel"]}, both)
     assert compiled.columns == ("common__channel", "shop__channel", "gmv")

@@ -53,8 +53,10 @@ def test_sizes_are_bounded() -> None:
         Filter(dimension="city", op="in", values=["x"] * 1001)
 
 
-@pytest.mark.parametrize(("op", "values"), [("=", []), ("=", ["a", "b"]), ("between", ["a"]),
-                                            ("is_null", ["a"]), ("in", []), ("like", [3])])
+@pytest.mark.parametrize(
+    ("op", "values"),
+    [("=", []), ("=", ["a", "b"]), ("between", ["a"]), ("is_null", ["a"]), ("in", []), ("like", [3])],
+)
 def test_each_op_takes_its_number_of_values(op: str, values: list[object]) -> None:
     with pytest.raises(ValidationError):
         Filter(dimension="city", op=op, values=values)  # type: ignore[arg-type]

@@ -10,8 +10,9 @@ from .aarrr_catalog import aarrr_catalog
 
 
 def sql(metric: str, dialect: str = "duckdb") -> str:
-    return compile_query({"metrics": [metric], "grain": "month", "dialect": dialect}, aarrr_catalog(),
-                         cache=False).sql
+    return compile_query(
+        {"metrics": [metric], "grain": "month", "dialect": dialect}, aarrr_catalog(), cache=False
+    ).sql
 
 
 def test_day_7_is_the_eighth_calendar_day_counting_signup_day_as_day_0() -> None:
@@ -23,13 +24,13 @@ def test_day_7_is_the_eighth_calendar_day_counting_signup_day_as_day_0() -> None
 
 def test_week_1_is_the_monday_week_after_the_signup_week() -> None:
     text = sql("w1_ret")
-    assert "DATE_TRUNC('WEEK', \"f\".\"_time\")" in text
+    assert 'DATE_TRUNC(\'WEEK\', "f"."_time")' in text
     assert "INTERVAL 7 DAY" in text and "INTERVAL 14 DAY" in text
 
 
 def test_month_1_is_the_next_calendar_month() -> None:
     text = sql("m1_ret")
-    assert "DATE_TRUNC('MONTH', \"f\".\"_time\")" in text
+    assert 'DATE_TRUNC(\'MONTH\', "f"."_time")' in text
     assert "INTERVAL 1 MONTH" in text and "INTERVAL 2 MONTH" in text
 
 

@@ -12,13 +12,16 @@ def _conditions(text: str) -> list[exp.Expr]:
     return [exp.condition(part) for part in text.split(" ; ")]
 
 
-@pytest.mark.parametrize("text", [
-    "a = 1",
-    "a = 1 ; b > 2",
-    "a = 1 OR b = 2 ; c = 3",
-    "a = 1 ; b = 2 OR c = 3 ; d IN (4, 5)",
-    "a = 1 AND b = 2 ; c = 3 AND d = 4",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a = 1",
+        "a = 1 ; b > 2",
+        "a = 1 OR b = 2 ; c = 3",
+        "a = 1 ; b = 2 OR c = 3 ; d IN (4, 5)",
+        "a = 1 AND b = 2 ; c = 3 AND d = 4",
+    ],
+)
 def test_all_of_builds_what_exp_and_builds(text: str) -> None:
     expected = exp.and_(*_conditions(text), copy=False)
     built = all_of(*_conditions(text))

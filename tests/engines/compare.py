@@ -35,13 +35,20 @@ def _sort_key(row: Row) -> tuple[Any, ...]:
 def assert_same_rows(actual: list[Row], expected: list[Row], ordered: bool, context: str) -> None:
     if not ordered:
         actual, expected = sorted(actual, key=_sort_key), sorted(expected, key=_sort_key)
-    assert len(actual) == len(expected), f"{context}: {len(actual)} rows, expected {len(expected)}\n" \
+    assert len(actual) == len(expected), (
+        f"{context}: {len(actual)} rows, expected {len(expected)}\n"
         f"actual[:5]={actual[:5]}\nexpected[:5]={expected[:5]}"
+    )
     for got, want in zip(actual, expected, strict=True):
         assert len(got) == len(want), f"{context}: row {got} vs {want}"
         for a, b in zip(got, want, strict=True):
-            same = (a is None and b is None) or (
-                isinstance(a, float) and isinstance(b, float)
-                and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-            ) or a == b
+            same = (
+                (a is None and b is None)
+                or (
+                    isinstance(a, float)
+                    and isinstance(b, float)
+                    and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+                )
+                or a == b
+            )
             assert same, f"{context}: row {got} differs from reference {want}"

@@ -27,8 +27,18 @@ _EXTRA_USERS = [
     # user_id, signup_at, signup_date, channel, city, segment, grade, device, first_lesson_at, days
     (9001, datetime(2024, 3, 4, 10), date(2024, 3, 4), None, HOSTILE_CITY, "adult", None, "pc", None, None),
     (9002, datetime(2024, 3, 5, 11), date(2024, 3, 5), HOSTILE_CHANNEL, None, "k12", "G3", "ios", None, None),
-    (9003, datetime(2024, 3, 6, 12), date(2024, 3, 6), KEYWORD_CHANNEL, "上海", "adult", None, "pc", None,
-     None),
+    (
+        9003,
+        datetime(2024, 3, 6, 12),
+        date(2024, 3, 6),
+        KEYWORD_CHANNEL,
+        "上海",
+        "adult",
+        None,
+        "pc",
+        None,
+        None,
+    ),
 ]
 _T = datetime(2024, 3, 10, 9, 30)
 _EXTRA_ORDERS = [
@@ -53,7 +63,13 @@ _EXTRA_REFUNDS = [(90001, 90002, 9001, Decimal("0.00"), datetime(2024, 3, 12, 8)
 def dataset() -> dict[str, Table]:
     """Short table name (`dim_users`) → table, with the edge rows appended."""
     tables = generate(ROWS, SEED)
-    extras = {"dw.dim_users": _EXTRA_USERS, "dw.fact_orders": _EXTRA_ORDERS,
-              "dw.fact_lessons": _EXTRA_LESSONS, "dw.fact_refunds": _EXTRA_REFUNDS}
-    return {name.split(".", 1)[1]: replace(tables[name], rows=[*tables[name].rows, *extras.get(name, [])])
-            for name in TABLES}
+    extras = {
+        "dw.dim_users": _EXTRA_USERS,
+        "dw.fact_orders": _EXTRA_ORDERS,
+        "dw.fact_lessons": _EXTRA_LESSONS,
+        "dw.fact_refunds": _EXTRA_REFUNDS,
+    }
+    return {
+        name.split(".", 1)[1]: replace(tables[name], rows=[*tables[name].rows, *extras.get(name, [])])
+        for name in TABLES
+    }

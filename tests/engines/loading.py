@@ -41,8 +41,10 @@ def _short(name: str) -> str:
 
 
 def _repoint(catalog: Catalog, schema: str) -> Catalog:
-    sources = {key: replace(source, table=f"{schema}.{_short(source.table)}")
-               for key, source in catalog.sources.items()}
+    sources = {
+        key: replace(source, table=f"{schema}.{_short(source.table)}")
+        for key, source in catalog.sources.items()
+    }
     return Catalog(sources=sources, dimensions=catalog.dimensions, metrics=catalog.metrics)
 
 
@@ -109,8 +111,15 @@ def _mariadb(tables: Mapping[str, Table], catalog: Catalog) -> Iterator[Engine]:
     import pymysql
 
     try:
-        con = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", database="test",
-                              charset="utf8mb4", autocommit=True)
+        con = pymysql.connect(
+            host="127.0.0.1",
+            port=3306,
+            user="root",
+            password="",
+            database="test",
+            charset="utf8mb4",
+            autocommit=True,
+        )
     except pymysql.err.OperationalError as err:
         pytest.fail(f"MariaDB is not reachable at 127.0.0.1:3306 (start it, e.g. `.ci/run`): {err}")
     schema = _schema()
@@ -133,5 +142,9 @@ def _mariadb(tables: Mapping[str, Table], catalog: Catalog) -> Iterator[Engine]:
 
 
 Starter = Callable[[Mapping[str, Table], Catalog], AbstractContextManager[Engine]]
-STARTERS: dict[str, Starter] = {"duckdb": _duckdb, "sqlite": _sqlite, "postgres": _postgres,
-                                "mysql": _mariadb}
+STARTERS: dict[str, Starter] = {
+    "duckdb": _duckdb,
+    "sqlite": _sqlite,
+    "postgres": _postgres,
+    "mysql": _mariadb,
+}

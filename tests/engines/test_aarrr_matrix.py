@@ -56,13 +56,18 @@ def test_case_matches_hand_worked_rows(aarrr_engine: Engine, case: Case) -> None
     assert compiled.columns == case.columns
     dates = 1 if case.columns[0] == "metric_time" else 0
     actual = normalise([tuple(r) for r in aarrr_engine.execute(compiled.sql)], dates)
-    assert_same_rows(actual, normalise(case.rows, dates), ordered=False,
-                     context=f"{case.id} on {aarrr_engine.name}\n{compiled.sql}")
+    assert_same_rows(
+        actual,
+        normalise(case.rows, dates),
+        ordered=False,
+        context=f"{case.id} on {aarrr_engine.name}\n{compiled.sql}",
+    )
 
 
 @pytest.mark.parametrize("metric", sorted(REFERENCES))
-def test_library_metric_matches_its_python_reference(demo_engine: Engine, demo_tables: dict[str, Table],
-                                                     metric: str) -> None:
+def test_library_metric_matches_its_python_reference(
+    demo_engine: Engine, demo_tables: dict[str, Table], metric: str
+) -> None:
     query = {"metrics": [metric], "grain": "month", "dialect": demo_engine.name}
     compiled = compile_query(query, demo_engine.catalog, cache=False)
     actual = normalise([tuple(r) for r in demo_engine.execute(compiled.sql)], 1)

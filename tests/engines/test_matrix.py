@@ -13,8 +13,13 @@ from .conftest import Engine
 pytestmark = pytest.mark.engines
 
 # Cases whose point is a NULL in the result: a NULL dimension group, a missing dimension row, x/0.
-PROVES_NULLS = {"count_by_channel_null_groups", "null_join_key_group", "ratio_division_by_zero",
-                "derived_across_sources", "orders_and_lessons_by_city"}
+PROVES_NULLS = {
+    "count_by_channel_null_groups",
+    "null_join_key_group",
+    "ratio_division_by_zero",
+    "derived_across_sources",
+    "orders_and_lessons_by_city",
+}
 
 
 def test_the_matrix_is_wide_enough() -> None:

@@ -15,9 +15,15 @@ from .conftest import Engine
 
 pytestmark = pytest.mark.engines
 
-MOMENTS = [datetime(2023, 1, 1, 23, 59, 59), datetime(2024, 2, 29, 0, 0), datetime(2024, 12, 30, 12),
-           datetime(2025, 1, 1, 0, 0, 1), datetime(2025, 1, 5, 18), datetime(2025, 3, 31, 23),
-           datetime(2025, 7, 1)]
+MOMENTS = [
+    datetime(2023, 1, 1, 23, 59, 59),
+    datetime(2024, 2, 29, 0, 0),
+    datetime(2024, 12, 30, 12),
+    datetime(2025, 1, 1, 0, 0, 1),
+    datetime(2025, 1, 5, 18),
+    datetime(2025, 3, 31, 23),
+    datetime(2025, 7, 1),
+]
 
 
 def expected(moment: datetime, grain: str) -> date:
@@ -36,8 +42,10 @@ def expected(moment: datetime, grain: str) -> date:
 def test_truncation_matches_the_calendar(engine: Engine, grain: str, column_type: str) -> None:
     quirks = resolve_dialect(engine.name)
     kind = exp.DataType.Type.TIMESTAMP if column_type == "timestamp" else exp.DataType.Type.DATE
-    values = [m.strftime("%Y-%m-%d %H:%M:%S") if column_type == "timestamp" else m.date().isoformat()
-              for m in MOMENTS]
+    values = [
+        m.strftime("%Y-%m-%d %H:%M:%S") if column_type == "timestamp" else m.date().isoformat()
+        for m in MOMENTS
+    ]
     columns = [quirks.truncate(exp.cast(exp.Literal.string(v), kind), column_type, grain) for v in values]  # type: ignore[arg-type]
     sql = exp.Select(expressions=columns).sql(dialect=engine.name)
     row = normalise(engine.execute(sql), date_columns=len(columns))[0]

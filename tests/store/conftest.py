@@ -21,8 +21,9 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 def fixture_bundle() -> dict[str, str]:
     """The fixture tree as a publish bundle: `{"shop/orders.yaml": text}`."""
-    return {str(p.relative_to(FIXTURES)): p.read_text(encoding="utf-8")
-            for p in sorted(FIXTURES.rglob("*.yaml"))}
+    return {
+        str(p.relative_to(FIXTURES)): p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.yaml"))
+    }
 
 
 def _edit(bundle: dict[str, str], file: str, old: str, new: str) -> dict[str, str]:

@@ -39,8 +39,10 @@ def test_token_create_prints_a_token_that_verifies(sqlite_url: str):
     assert result.exit_code == 0 and token.startswith("cal_")
     record = Repository.from_url(sqlite_url).verify_token(token)
     assert record is not None and record.role == "analyst"
-    assert runner.invoke(app, ["token", "create", "--role", "root", "--name", "x", "--db", sqlite_url]
-                         ).exit_code == 2
+    assert (
+        runner.invoke(app, ["token", "create", "--role", "root", "--name", "x", "--db", sqlite_url]).exit_code
+        == 2
+    )
 
 
 def test_db_downgrade_and_upgrade(sqlite_url: str):

@@ -42,14 +42,17 @@ def _publish_concurrently(url: str, bundles: list[dict[str, str]]) -> list[int]:
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-def test_twenty_publishers_of_one_metric(database: str, request: pytest.FixtureRequest,
-                                         bundle: dict[str, str], edit: Edit):
+def test_twenty_publishers_of_one_metric(
+    database: str, request: pytest.FixtureRequest, bundle: dict[str, str], edit: Edit
+):
     url = request.getfixturevalue("sqlite_url" if database == "sqlite" else "pg_url")
     setup = Repository.from_url(url)
     setup.upgrade()
     setup.publish(bundle, author="ann")
-    changes = [edit(bundle, "shop/orders.yaml", GMV_DESCRIPTION,
-                    f"description: Paid order amounts (change {i}).") for i in range(PUBLISHERS)]
+    changes = [
+        edit(bundle, "shop/orders.yaml", GMV_DESCRIPTION, f"description: Paid order amounts (change {i}).")
+        for i in range(PUBLISHERS)
+    ]
 
     created = _publish_concurrently(url, changes)
 
@@ -64,8 +67,9 @@ def test_twenty_publishers_of_one_metric(database: str, request: pytest.FixtureR
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-def test_twenty_publishers_of_a_new_metric(database: str, request: pytest.FixtureRequest,
-                                           bundle: dict[str, str]):
+def test_twenty_publishers_of_a_new_metric(
+    database: str, request: pytest.FixtureRequest, bundle: dict[str, str]
+):
     url = request.getfixturevalue("sqlite_url" if database == "sqlite" else "pg_url")
     setup = Repository.from_url(url)
     setup.upgrade()
@@ -96,13 +100,24 @@ def test_the_database_refuses_two_versions_with_one_number(repo: Repository, bun
     first = repo.versions("shop.gmv")[0]
     with repo.engine.connect() as connection:
         definition_id = connection.scalar(
-            VersionRow.__table__.select().with_only_columns(VersionRow.definition_id)
-            .where(VersionRow.content_hash == first.content_hash))
+            VersionRow.__table__.select()
+            .with_only_columns(VersionRow.definition_id)
+            .where(VersionRow.content_hash == first.content_hash)
+        )
 
         with pytest.raises(IntegrityError):
-            connection.execute(insert(VersionRow).values(
-                definition_id=definition_id, number=1, content_hash="x", semantic_hash="x", definition={},
-                author="intruder", note="", created_at=first.created_at))
+            connection.execute(
+                insert(VersionRow).values(
+                    definition_id=definition_id,
+                    number=1,
+                    content_hash="x",
+                    semantic_hash="x",
+                    definition={},
+                    author="intruder",
+                    note="",
+                    created_at=first.created_at,
+                )
+            )
 
 
 def test_a_writer_holding_a_stale_version_is_refused(sqlite_repo: Repository, bundle: dict[str, str]):
@@ -115,8 +130,9 @@ def test_a_writer_holding_a_stale_version_is_refused(sqlite_repo: Repository, bu
         writes.append_version(session, stale, {**stale.definition, "unit": "USD"}, "late", "")
 
 
-def test_a_collision_is_retried(sqlite_repo: Repository, bundle: dict[str, str], edit: Edit,
-                                monkeypatch: pytest.MonkeyPatch):
+def test_a_collision_is_retried(
+    sqlite_repo: Repository, bundle: dict[str, str], edit: Edit, monkeypatch: pytest.MonkeyPatch
+):
     sqlite_repo.publish(bundle, author="ann")
     real, calls = writes.append_versions, []
 
@@ -134,7 +150,8 @@ def test_a_collision_is_retried(sqlite_repo: Repository, bundle: dict[str, str],
 
 
 def test_a_publish_that_keeps_colliding_is_a_conflict_and_writes_nothing(
-        sqlite_repo: Repository, bundle: dict[str, str], edit: Edit, monkeypatch: pytest.MonkeyPatch):
+    sqlite_repo: Repository, bundle: dict[str, str], edit: Edit, monkeypatch: pytest.MonkeyPatch
+):
     sqlite_repo.publish(bundle, author="ann")
     before = sqlite_repo.counts()
 

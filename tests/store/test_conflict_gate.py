@@ -72,8 +72,9 @@ def test_conflicts_warning_publishes_the_conflict_and_returns_it(repo: Repositor
     assert [(f.kind, f.left, f.right) for f in open_conflicts] == [("conflict", "finance.gmv", "shop.gmv")]
 
 
-def test_a_stored_conflict_does_not_block_an_unrelated_publish(stored_conflict: Repository,
-                                                               bundle: dict[str, str], edit: Edit):
+def test_a_stored_conflict_does_not_block_an_unrelated_publish(
+    stored_conflict: Repository, bundle: dict[str, str], edit: Edit
+):
     reworded = edit(bundle, "shop/orders.yaml", PAID_ORDERS_DESCRIPTION, "description: Paid orders.")
 
     result = stored_conflict.publish(reworded, author="bob")
@@ -83,10 +84,15 @@ def test_a_stored_conflict_does_not_block_an_unrelated_publish(stored_conflict: 
     assert "already stored" in result.warnings[-1].hint
 
 
-def test_a_stored_conflict_blocks_a_change_to_either_of_its_metrics(stored_conflict: Repository,
-                                                                    bundle: dict[str, str], edit: Edit):
-    shop_side = edit(bundle, "shop/orders.yaml", "description: Sum of paid order amounts, on payment time.",
-                     "description: Paid order amounts.")
+def test_a_stored_conflict_blocks_a_change_to_either_of_its_metrics(
+    stored_conflict: Repository, bundle: dict[str, str], edit: Edit
+):
+    shop_side = edit(
+        bundle,
+        "shop/orders.yaml",
+        "description: Sum of paid order amounts, on payment time.",
+        "description: Paid order amounts.",
+    )
     finance_side = {"finance/gmv.yaml": FINANCE_GMV.replace("Paid and refunded", "All settled")}
 
     for changed in (shop_side, finance_side):
@@ -94,11 +100,13 @@ def test_a_stored_conflict_blocks_a_change_to_either_of_its_metrics(stored_confl
             stored_conflict.publish(changed, author="bob")
         assert _codes(rejected.value.issues) == [("C001", "error")]
     assert stored_conflict.publish(finance_side, author="bob", conflicts="warning").created == [
-        CreatedVersion("metric", "finance.gmv", 2)]
+        CreatedVersion("metric", "finance.gmv", 2)
+    ]
 
 
-def test_a_definition_error_anywhere_still_rejects(stored_conflict: Repository, bundle: dict[str, str],
-                                                   edit: Edit):
+def test_a_definition_error_anywhere_still_rejects(
+    stored_conflict: Repository, bundle: dict[str, str], edit: Edit
+):
     broken = edit(bundle, "shop/orders.yaml", "denominator: paid_orders", "denominator: paid_order")
 
     with pytest.raises(PublishRejected) as rejected:
@@ -109,8 +117,11 @@ def test_a_definition_error_anywhere_still_rejects(stored_conflict: Repository, 
 
 def test_duplicates_as_errors_block_only_a_changed_duplicate(repo: Repository, bundle: dict[str, str]):
     repo.publish(bundle, author="ann")
-    copy = {"finance/revenue.yaml": FINANCE_GMV.replace("gmv:", "revenue:").replace(
-        "\"status IN ('paid', 'refunded')\"", "\"status = 'paid'\"")}
+    copy = {
+        "finance/revenue.yaml": FINANCE_GMV.replace("gmv:", "revenue:").replace(
+            "\"status IN ('paid', 'refunded')\"", "\"status = 'paid'\""
+        )
+    }
 
     with pytest.raises(PublishRejected) as rejected:
         repo.publish(copy, author="fin", duplicates="error")
@@ -143,10 +154,12 @@ def test_cli_publish_with_conflicts_warning(sqlite_url: str, fixtures_dir: Path,
     assert runner.invoke(app, ["publish", str(fixtures_dir), "--db", sqlite_url]).exit_code == 0
 
     refused = runner.invoke(app, ["publish", str(tmp_path / "finance"), "--db", sqlite_url])
-    allowed = runner.invoke(app, ["publish", str(tmp_path / "finance"), "--db", sqlite_url,
-                                  "--conflicts", "warning"])
-    usage = runner.invoke(app, ["publish", str(tmp_path / "finance"), "--db", sqlite_url,
-                                "--conflicts", "off"])
+    allowed = runner.invoke(
+        app, ["publish", str(tmp_path / "finance"), "--db", sqlite_url, "--conflicts", "warning"]
+    )
+    usage = runner.invoke(
+        app, ["publish", str(tmp_path / "finance"), "--db", sqlite_url, "--conflicts", "off"]
+    )
 
     assert refused.exit_code == 1 and "C001" in refused.output
     assert allowed.exit_code == 0, allowed.output

@@ -57,8 +57,11 @@ def test_the_migrations_ship_inside_the_package():
     package = root / "catalog"
     assert MIGRATIONS.parent == package / "store" and MIGRATIONS.resolve() == root / "migrations"
     shipped = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    files = [p.relative_to(package).as_posix() for p in MIGRATIONS.rglob("*")
-             if p.is_file() and "__pycache__" not in p.parts]
+    files = [
+        p.relative_to(package).as_posix()
+        for p in MIGRATIONS.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     assert {"store/migrations/env.py", "store/migrations/versions/0002_catalog_state.py"} <= set(files)
     assert [f for f in files if not any(fnmatch(f, glob) for glob in shipped["catalog"])] == []
 

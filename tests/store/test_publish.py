@@ -18,12 +18,19 @@ EMPTY = {"namespaces": 0, "definitions": 0, "versions": 0, "audit_log": 0, "toke
 def test_first_publish_creates_version_1_of_every_definition(repo: Repository, bundle: dict[str, str]):
     result = repo.publish(bundle, author="ann", note="first")
 
-    assert sorted(result.created) == sorted([
-        CreatedVersion("source", "common.orders", 1), CreatedVersion("source", "common.users", 1),
-        CreatedVersion("dimension", "common.city", 1), CreatedVersion("dimension", "common.order_status", 1),
-        CreatedVersion("metric", "growth.buyers", 1), CreatedVersion("metric", "growth.signups", 1),
-        CreatedVersion("metric", "shop.average_order_value", 1), CreatedVersion("metric", "shop.gmv", 1),
-        CreatedVersion("metric", "shop.paid_orders", 1)])
+    assert sorted(result.created) == sorted(
+        [
+            CreatedVersion("source", "common.orders", 1),
+            CreatedVersion("source", "common.users", 1),
+            CreatedVersion("dimension", "common.city", 1),
+            CreatedVersion("dimension", "common.order_status", 1),
+            CreatedVersion("metric", "growth.buyers", 1),
+            CreatedVersion("metric", "growth.signups", 1),
+            CreatedVersion("metric", "shop.average_order_value", 1),
+            CreatedVersion("metric", "shop.gmv", 1),
+            CreatedVersion("metric", "shop.paid_orders", 1),
+        ]
+    )
     assert result.unchanged == 0
     assert repo.counts() == {**EMPTY, "namespaces": 3, "definitions": 9, "versions": 9, "audit_log": 1}
 
@@ -40,8 +47,12 @@ def test_publishing_the_same_tree_twice_writes_nothing(repo: Repository, bundle:
 
 def test_only_changed_definitions_get_a_new_version(repo: Repository, bundle: dict[str, str], edit: Edit):
     repo.publish(bundle, author="ann")
-    changed = edit(bundle, "shop/orders.yaml", "description: Number of paid orders, on payment time.",
-                   "description: Paid orders, counted on payment time.")
+    changed = edit(
+        bundle,
+        "shop/orders.yaml",
+        "description: Number of paid orders, on payment time.",
+        "description: Paid orders, counted on payment time.",
+    )
 
     result = repo.publish(changed, author="bob", note="clearer wording")
 
@@ -54,17 +65,26 @@ def test_only_changed_definitions_get_a_new_version(repo: Repository, bundle: di
 
 def test_a_layout_only_change_is_not_a_new_version(repo: Repository, bundle: dict[str, str], edit: Edit):
     repo.publish(bundle, author="ann")
-    reformatted = edit(bundle, "shop/orders.yaml", "label: {en: Paid orders, zh: 支付订单数}",
-                       "label:\n      zh: 支付订单数\n      en: Paid orders  # same label, other layout")
+    reformatted = edit(
+        bundle,
+        "shop/orders.yaml",
+        "label: {en: Paid orders, zh: 支付订单数}",
+        "label:\n      zh: 支付订单数\n      en: Paid orders  # same label, other layout",
+    )
 
     assert repo.publish(reformatted, author="bob").created == []
 
 
-def test_any_lint_error_rejects_the_bundle_and_writes_nothing(repo: Repository, bundle: dict[str, str],
-                                                              edit: Edit):
+def test_any_lint_error_rejects_the_bundle_and_writes_nothing(
+    repo: Repository, bundle: dict[str, str], edit: Edit
+):
     broken = edit(bundle, "shop/orders.yaml", "denominator: paid_orders", "denominator: paid_order")
-    broken = edit(broken, "growth/users.yaml", "description: Registered users, on signup time.",
-                  "description: Registered users, counted on signup time.")
+    broken = edit(
+        broken,
+        "growth/users.yaml",
+        "description: Registered users, on signup time.",
+        "description: Registered users, counted on signup time.",
+    )
 
     with pytest.raises(PublishRejected) as rejected:
         repo.publish(broken, author="ann")
@@ -74,8 +94,9 @@ def test_any_lint_error_rejects_the_bundle_and_writes_nothing(repo: Repository, 
     assert repo.counts() == EMPTY
 
 
-def test_a_rejected_change_leaves_published_versions_untouched(repo: Repository, bundle: dict[str, str],
-                                                               edit: Edit):
+def test_a_rejected_change_leaves_published_versions_untouched(
+    repo: Repository, bundle: dict[str, str], edit: Edit
+):
     repo.publish(bundle, author="ann")
     before = repo.counts()
     broken = edit(bundle, "shop/orders.yaml", "expr: amount", "expr: amount + discount")
@@ -87,10 +108,12 @@ def test_a_rejected_change_leaves_published_versions_untouched(repo: Repository,
     assert repo.counts() == before
 
 
-def test_a_partial_bundle_may_refer_to_already_published_definitions(repo: Repository, bundle: dict[str,
-                                                                     str]):
+def test_a_partial_bundle_may_refer_to_already_published_definitions(
+    repo: Repository, bundle: dict[str, str]
+):
     repo.publish(bundle, author="ann")
-    partial = {"finance/margin.yaml": """
+    partial = {
+        "finance/margin.yaml": """
 metrics:
   aov_copy:
     type: ratio
@@ -100,7 +123,8 @@ metrics:
     description: GMV per paid order, as finance reports it.
     stage: revenue
     owner: finance-team
-"""}
+"""
+    }
 
     result = repo.publish(partial, author="fin")
 
@@ -109,8 +133,9 @@ metrics:
     assert len(repo.current_catalog().catalog.metrics) == 6
 
 
-def test_a_partial_bundle_is_checked_against_what_refers_to_it(repo: Repository, bundle: dict[str, str],
-                                                               edit: Edit):
+def test_a_partial_bundle_is_checked_against_what_refers_to_it(
+    repo: Repository, bundle: dict[str, str], edit: Edit
+):
     repo.publish(bundle, author="ann")
     # Only the sources are sent; the stored metrics (not in the bundle) filter on orders.status.
     sources_only = edit(bundle, "common/sources.yaml", "      status: string\n", "")
@@ -120,12 +145,16 @@ def test_a_partial_bundle_is_checked_against_what_refers_to_it(repo: Repository,
         repo.publish(sources_only, author="ann")
 
     assert {(i.code, i.location.file) for i in rejected.value.errors} == {
-        ("R005", "<catalog>/shop"), ("R005", "<catalog>/growth"), ("R005", "<catalog>/common")}
+        ("R005", "<catalog>/shop"),
+        ("R005", "<catalog>/growth"),
+        ("R005", "<catalog>/common"),
+    }
     assert repo.get("source", "common.orders").version == 1  # type: ignore[union-attr]
 
 
-def test_publish_paths_reads_the_tree_from_disk(sqlite_repo: Repository, bundle: dict[str, str],
-                                                fixtures_dir: Path):
+def test_publish_paths_reads_the_tree_from_disk(
+    sqlite_repo: Repository, bundle: dict[str, str], fixtures_dir: Path
+):
     from_disk = sqlite_repo.publish_paths([fixtures_dir], author="ci")
 
     assert len(from_disk.created) == 9
@@ -151,7 +180,8 @@ def test_the_standard_library_publishes_once(repo: Repository):
 
 
 def _many_metrics(n: int) -> dict[str, str]:
-    body = "".join(f"""
+    body = "".join(
+        f"""
   m{i}:
     type: atomic
     source: orders
@@ -162,7 +192,9 @@ def _many_metrics(n: int) -> dict[str, str]:
     description: Amounts above {i}.
     stage: revenue
     owner: bulk-team
-""" for i in range(n))
+"""
+        for i in range(n)
+    )
     return {"bulk/metrics.yaml": "metrics:" + body}
 
 
@@ -182,8 +214,9 @@ def _statements(repo: Repository, files: dict[str, str]) -> int:
     return len(seen)
 
 
-def test_publishing_costs_the_same_statements_for_10_or_60_definitions(repo: Repository,
-                                                                       bundle: dict[str, str]):
+def test_publishing_costs_the_same_statements_for_10_or_60_definitions(
+    repo: Repository, bundle: dict[str, str]
+):
     """Writes are multi-row statements: one statement per row made a 10k-metric publish take minutes."""
     repo.publish(bundle, author="ann")
     few, many = _many_metrics(10), {"more/metrics.yaml": _many_metrics(60)["bulk/metrics.yaml"]}

@@ -30,8 +30,9 @@ def _diff_is_caliber(repo: Repository, key: str) -> bool:
     return diff.caliber_changed
 
 
-def test_a_bare_reference_written_qualified_is_metadata_only(sqlite_repo: Repository, bundle: dict[str, str],
-                                                              edit: Edit):
+def test_a_bare_reference_written_qualified_is_metadata_only(
+    sqlite_repo: Repository, bundle: dict[str, str], edit: Edit
+):
     sqlite_repo.publish(bundle, author="ann")
     qualified = edit(bundle, "shop/orders.yaml", "numerator: gmv", "numerator: shop.gmv")
     qualified = edit(qualified, "growth/users.yaml", "source: users", "source: common.users")
@@ -43,12 +44,14 @@ def test_a_bare_reference_written_qualified_is_metadata_only(sqlite_repo: Reposi
     assert not _diff_is_caliber(sqlite_repo, "growth.signups")
 
 
-def test_pointing_a_reference_at_another_metric_is_a_caliber_change(sqlite_repo: Repository,
-                                                                    bundle: dict[str, str], edit: Edit):
+def test_pointing_a_reference_at_another_metric_is_a_caliber_change(
+    sqlite_repo: Repository, bundle: dict[str, str], edit: Edit
+):
     sqlite_repo.publish(bundle, author="ann")
 
-    sqlite_repo.publish(edit(bundle, "shop/orders.yaml", "numerator: gmv", "numerator: growth.buyers"),
-                        author="bob")
+    sqlite_repo.publish(
+        edit(bundle, "shop/orders.yaml", "numerator: gmv", "numerator: growth.buyers"), author="bob"
+    )
 
     assert _diff_is_caliber(sqlite_repo, "shop.average_order_value")
 
@@ -57,8 +60,9 @@ def test_names_in_a_derived_expression_are_qualified_too(sqlite_repo: Repository
     sqlite_repo.publish({**bundle, "shop/derived.yaml": DERIVED}, author="ann")
 
     for written, author in (("shop.gmv  /  shop.paid_orders", "bob"), ("gmv / growth.buyers", "cyd")):
-        sqlite_repo.publish({"shop/derived.yaml": DERIVED.replace("gmv / paid_orders", written)},
-                            author=author)
+        sqlite_repo.publish(
+            {"shop/derived.yaml": DERIVED.replace("gmv / paid_orders", written)}, author=author
+        )
 
     assert not _diff_is_caliber(sqlite_repo, "shop.net_per_order")
     versions = sqlite_repo.versions("shop.net_per_order")
@@ -70,10 +74,17 @@ def test_qualified_definition_takes_references_from_the_resolved_catalog(bundle:
     aov = catalog.metrics["shop.average_order_value"]
 
     assert qualified_definition("metric", aov.key, aov.definition, catalog) == {
-        **aov.definition, "numerator": "shop.gmv", "denominator": "shop.paid_orders"}
+        **aov.definition,
+        "numerator": "shop.gmv",
+        "denominator": "shop.paid_orders",
+    }
     derived = catalog.metrics["shop.net_per_order"]
-    assert qualified_definition("metric", derived.key, derived.definition, catalog)["expr"] == \
-        "shop.gmv / shop.paid_orders"
-    assert qualified_definition("dimension", "common.city", {"source": "users", "expr": "city"}, catalog) == \
-        {"source": "common.users", "expr": "city"}
+    assert (
+        qualified_definition("metric", derived.key, derived.definition, catalog)["expr"]
+        == "shop.gmv / shop.paid_orders"
+    )
+    assert qualified_definition("dimension", "common.city", {"source": "users", "expr": "city"}, catalog) == {
+        "source": "common.users",
+        "expr": "city",
+    }
     assert qualified_definition("metric", "shop.nothing", {"numerator": "x"}, catalog) == {"numerator": "x"}

@@ -27,8 +27,9 @@ def test_the_revision_moves_exactly_when_a_version_is_written(repo: Repository, 
     assert repo.revision() == deprecated != published
 
 
-def test_an_unchanged_store_is_not_read_again(repo: Repository, bundle: dict[str, str],
-                                              monkeypatch: pytest.MonkeyPatch):
+def test_an_unchanged_store_is_not_read_again(
+    repo: Repository, bundle: dict[str, str], monkeypatch: pytest.MonkeyPatch
+):
     repo.publish(bundle, author="ann")
     first = repo.current_catalog()
 
@@ -39,13 +40,21 @@ def test_an_unchanged_store_is_not_read_again(repo: Repository, bundle: dict[str
     assert repo.current_catalog() is first
 
 
-def test_a_version_written_outside_publish_still_moves_the_revision(sqlite_repo: Repository,
-                                                                    bundle: dict[str, str]):
+def test_a_version_written_outside_publish_still_moves_the_revision(
+    sqlite_repo: Repository, bundle: dict[str, str]
+):
     sqlite_repo.publish(bundle, author="ann")
     before = sqlite_repo.current_catalog()
     with Session(sqlite_repo.engine) as session, session.begin():
-        writes.create_definition(session, "metric", "shop", "orders_copy",
-                                 {**before.catalog.metrics["shop.paid_orders"].definition}, "import", "")
+        writes.create_definition(
+            session,
+            "metric",
+            "shop",
+            "orders_copy",
+            {**before.catalog.metrics["shop.paid_orders"].definition},
+            "import",
+            "",
+        )
 
     assert "shop.orders_copy" in sqlite_repo.current_catalog().catalog.metrics
 

@@ -20,21 +20,29 @@ def _keys(repo: Repository, **filters: object) -> list[str]:
 def test_without_filters_every_metric_is_listed_by_key(published: Repository):
     page = published.list_metrics()
 
-    assert [r.key for r in page.items] == ["growth.buyers", "growth.signups", "shop.average_order_value",
-                                           "shop.gmv", "shop.paid_orders"]
+    assert [r.key for r in page.items] == [
+        "growth.buyers",
+        "growth.signups",
+        "shop.average_order_value",
+        "shop.gmv",
+        "shop.paid_orders",
+    ]
     assert page.total == 5 and page.items[0].version == 1
     assert page.items[0].definition["owner"] == "growth-team"
 
 
-@pytest.mark.parametrize(("text", "keys"), [
-    ("订单", ["shop.paid_orders"]),               # Chinese substring of 支付订单数
-    ("用户", ["growth.buyers", "growth.signups"]),  # 购买用户数, 注册用户数
-    ("客单价", ["shop.average_order_value"]),
-    ("GROSS merchandise", ["shop.gmv"]),           # English label, any case
-    ("per paid order", ["shop.average_order_value"]),  # description
-    ("signups", ["growth.signups"]),               # name
-    ("nothing like this", []),
-])
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("订单", ["shop.paid_orders"]),  # Chinese substring of 支付订单数
+        ("用户", ["growth.buyers", "growth.signups"]),  # 购买用户数, 注册用户数
+        ("客单价", ["shop.average_order_value"]),
+        ("GROSS merchandise", ["shop.gmv"]),  # English label, any case
+        ("per paid order", ["shop.average_order_value"]),  # description
+        ("signups", ["growth.signups"]),  # name
+        ("nothing like this", []),
+    ],
+)
 def test_text_searches_names_labels_and_descriptions(published: Repository, text: str, keys: list[str]):
     assert _keys(published, text=text) == keys
 
@@ -63,4 +71,6 @@ def test_sources_and_dimensions_are_listed_too(published: Repository):
     assert [r.key for r in published.list_sources()] == ["common.orders", "common.users"]
     dimensions = published.list_dimensions()
     assert [(r.key, r.definition["label"]["zh"]) for r in dimensions] == [
-        ("common.city", "城市"), ("common.order_status", "订单状态")]
+        ("common.city", "城市"),
+        ("common.order_status", "订单状态"),
+    ]

@@ -17,12 +17,21 @@ def three_versions(sqlite_repo: Repository, bundle: dict[str, str], edit: Edit) 
     """gmv v1 as in the fixture, v2 re-worded (metadata), v3 a new filter (caliber)."""
     repo = sqlite_repo
     repo.publish(bundle, author="ann", note="initial")
-    reworded = edit(bundle, "shop/orders.yaml", "description: Sum of paid order amounts, on payment time.",
-                    "description: Paid order amounts, summed on payment time.")
+    reworded = edit(
+        bundle,
+        "shop/orders.yaml",
+        "description: Sum of paid order amounts, on payment time.",
+        "description: Paid order amounts, summed on payment time.",
+    )
     repo.publish(reworded, author="bob", note="wording")
-    refiltered = edit(reworded, "shop/orders.yaml", """    expr: amount
-    filter: "status = 'paid'\"""", """    expr: amount
-    filter: "status IN ('paid', 'shipped')\"""")
+    refiltered = edit(
+        reworded,
+        "shop/orders.yaml",
+        """    expr: amount
+    filter: "status = 'paid'\"""",
+        """    expr: amount
+    filter: "status IN ('paid', 'shipped')\"""",
+    )
     repo.publish(refiltered, author="cyd", note="count shipped orders too")
 
 
@@ -30,7 +39,10 @@ def test_history_lists_every_version_oldest_first(sqlite_repo: Repository, three
     history = sqlite_repo.versions("shop.gmv")
 
     assert [(v.number, v.author, v.note) for v in history] == [
-        (1, "ann", "initial"), (2, "bob", "wording"), (3, "cyd", "count shipped orders too")]
+        (1, "ann", "initial"),
+        (2, "bob", "wording"),
+        (3, "cyd", "count shipped orders too"),
+    ]
     assert len({v.content_hash for v in history}) == 3
     assert history[0].semantic_hash == history[1].semantic_hash != history[2].semantic_hash
     assert sqlite_repo.get_metric("gmv").version == 3  # type: ignore[union-attr]
@@ -50,8 +62,14 @@ def test_a_metadata_only_diff(sqlite_repo: Repository, three_versions: None):
     diff = sqlite_repo.diff("shop.gmv", 1, 2)
 
     assert diff is not None and not diff.caliber_changed
-    assert diff.changes == [FieldChange("description", "Sum of paid order amounts, on payment time.",
-                                        "Paid order amounts, summed on payment time.", caliber=False)]
+    assert diff.changes == [
+        FieldChange(
+            "description",
+            "Sum of paid order amounts, on payment time.",
+            "Paid order amounts, summed on payment time.",
+            caliber=False,
+        )
+    ]
 
 
 def test_a_caliber_diff_between_any_two_versions(sqlite_repo: Repository, three_versions: None):
@@ -66,9 +84,17 @@ def test_a_caliber_diff_between_any_two_versions(sqlite_repo: Repository, three_
 
 def test_reformatted_sql_is_not_a_caliber_change(sqlite_repo: Repository, bundle: dict[str, str], edit: Edit):
     sqlite_repo.publish(bundle, author="ann")
-    sqlite_repo.publish(edit(bundle, "shop/orders.yaml", """    expr: amount
-    filter: "status = 'paid'\"""", """    expr: AMOUNT
-    filter: "status   =   'paid' -- settled\""""), author="ann")
+    sqlite_repo.publish(
+        edit(
+            bundle,
+            "shop/orders.yaml",
+            """    expr: amount
+    filter: "status = 'paid'\"""",
+            """    expr: AMOUNT
+    filter: "status   =   'paid' -- settled\"""",
+        ),
+        author="ann",
+    )
 
     diff = sqlite_repo.diff("shop.gmv", 1, 2)
 
@@ -76,8 +102,9 @@ def test_reformatted_sql_is_not_a_caliber_change(sqlite_repo: Repository, bundle
     assert [c.path for c in diff.changes] == ["expr", "filter"]
 
 
-def test_deprecate_adds_a_version_and_the_metric_still_compiles(sqlite_repo: Repository,
-                                                                bundle: dict[str, str]):
+def test_deprecate_adds_a_version_and_the_metric_still_compiles(
+    sqlite_repo: Repository, bundle: dict[str, str]
+):
     sqlite_repo.publish(bundle, author="ann")
 
     deprecated = sqlite_repo.deprecate("shop.paid_orders", "use shop.orders_v2", author="lead")
@@ -93,8 +120,9 @@ def test_deprecate_adds_a_version_and_the_metric_still_compiles(sqlite_repo: Rep
     assert sqlite_repo.audit(1)[0].action == "deprecate"
 
 
-def test_deprecating_twice_or_an_unknown_metric_writes_nothing(sqlite_repo: Repository,
-                                                               bundle: dict[str, str]):
+def test_deprecating_twice_or_an_unknown_metric_writes_nothing(
+    sqlite_repo: Repository, bundle: dict[str, str]
+):
     sqlite_repo.publish(bundle, author="ann")
     sqlite_repo.deprecate("shop.gmv", "replaced", author="lead")
     before = sqlite_repo.counts()
@@ -124,8 +152,9 @@ def test_catalog_at_keeps_components_current(sqlite_repo: Repository, three_vers
     assert len(catalog.metrics) == 5
 
 
-def test_the_current_catalog_is_rebuilt_only_when_a_version_changes(sqlite_repo: Repository,
-                                                                    bundle: dict[str, str]):
+def test_the_current_catalog_is_rebuilt_only_when_a_version_changes(
+    sqlite_repo: Repository, bundle: dict[str, str]
+):
     sqlite_repo.publish(bundle, author="ann")
     first, revision = sqlite_repo.current_catalog(), sqlite_repo.revision()
 
@@ -138,8 +167,9 @@ def test_the_current_catalog_is_rebuilt_only_when_a_version_changes(sqlite_repo:
     assert sqlite_repo.current_catalog().catalog.metrics["shop.gmv"].deprecated
 
 
-def test_another_repository_on_the_same_database_sees_new_versions(sqlite_url: str, sqlite_repo: Repository,
-                                                                   bundle: dict[str, str]):
+def test_another_repository_on_the_same_database_sees_new_versions(
+    sqlite_url: str, sqlite_repo: Repository, bundle: dict[str, str]
+):
     other_worker = Repository.from_url(sqlite_url)
     sqlite_repo.publish(bundle, author="ann")
     assert len(other_worker.current_catalog().catalog.metrics) == 5

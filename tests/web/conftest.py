@@ -19,21 +19,41 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "web"
 
 # The other half of the conflict with growth.paying_users: same labels, refunded orders counted too.
 SALES_PAYING_USERS: dict[str, Any] = {
-    "type": "atomic", "source": "orders", "agg": "count_distinct", "expr": "user_id",
-    "filter": "status IN ('paid', 'refunded')", "label": {"en": "Paying users", "zh": "付费用户数"},
-    "description": "Distinct users with a paid or refunded order, on payment time.", "stage": "revenue",
-    "owner": "sales-team", "unit": "users",
+    "type": "atomic",
+    "source": "orders",
+    "agg": "count_distinct",
+    "expr": "user_id",
+    "filter": "status IN ('paid', 'refunded')",
+    "label": {"en": "Paying users", "zh": "付费用户数"},
+    "description": "Distinct users with a paid or refunded order, on payment time.",
+    "stage": "revenue",
+    "owner": "sales-team",
+    "unit": "users",
 }
 
 # growth.signups after version 1: (what changes in growth/metrics.yaml, the note of the version).
 SIGNUPS_HISTORY: tuple[tuple[tuple[str, str], str], ...] = (
-    (("description: Number of registered users, on signup time.",
-      "description: Registered users (test accounts removed upstream), on signup time."), "reword"),
-    (("    agg: count\n    label: {en: Signups",
-      "    agg: count\n    filter: \"channel IS NOT NULL\"\n    label: {en: Signups"),
-     "attributed users only"),
-    (("    owner: growth-team\n    unit: users\n\n  paying_users",
-      "    owner: growth-analytics\n    unit: users\n\n  paying_users"), "new owner"),
+    (
+        (
+            "description: Number of registered users, on signup time.",
+            "description: Registered users (test accounts removed upstream), on signup time.",
+        ),
+        "reword",
+    ),
+    (
+        (
+            "    agg: count\n    label: {en: Signups",
+            '    agg: count\n    filter: "channel IS NOT NULL"\n    label: {en: Signups',
+        ),
+        "attributed users only",
+    ),
+    (
+        (
+            "    owner: growth-team\n    unit: users\n\n  paying_users",
+            "    owner: growth-analytics\n    unit: users\n\n  paying_users",
+        ),
+        "new owner",
+    ),
 )
 
 
@@ -45,8 +65,12 @@ def publish_metric(repo: Repository, namespace: str, name: str, definition: dict
     """Publish one metric with conflicts as warnings, as an organisation migrating its metrics may: the
     conflict is stored and open, and the web catalog must show it on both metrics' pages."""
     text = json.dumps({"metrics": {name: definition}}, ensure_ascii=False)  # JSON is YAML
-    repo.publish({f"{namespace}/{name}.yaml": text}, author="migration", note="conflicts tolerated",
-                 conflicts="warning")
+    repo.publish(
+        {f"{namespace}/{name}.yaml": text},
+        author="migration",
+        note="conflicts tolerated",
+        conflicts="warning",
+    )
 
 
 def seed(database_url: str) -> Repository:
@@ -59,8 +83,9 @@ def seed(database_url: str) -> Repository:
         text = files["growth/metrics.yaml"]
         assert text.count(old) == 1, old
         files["growth/metrics.yaml"] = text.replace(old, new)
-        assert repo.publish({"growth/metrics.yaml": files["growth/metrics.yaml"]}, author="ann",
-                            note=note).created
+        assert repo.publish(
+            {"growth/metrics.yaml": files["growth/metrics.yaml"]}, author="ann", note=note
+        ).created
     publish_metric(repo, "sales", "paying_users", SALES_PAYING_USERS)
     return repo
 

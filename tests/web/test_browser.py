@@ -25,8 +25,16 @@ from tests.web.conftest import seed
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WINDOWS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
@@ -46,13 +54,31 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp / 'catalog.db'}"
     seed(url)
     port = _free_port()
-    env = {**os.environ, "CALIBER_DATABASE_URL": url, "CALIBER_WAREHOUSE_PATH": "",
-           "CALIBER_DEFS_PATH": str(tmp / "no-defs")}
+    env = {
+        **os.environ,
+        "CALIBER_DATABASE_URL": url,
+        "CALIBER_WAREHOUSE_PATH": "",
+        "CALIBER_DEFS_PATH": str(tmp / "no-defs"),
+    }
     log = (tmp / "server.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log"],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "app.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -188,7 +214,8 @@ def test_a_conflict_shows_on_both_metrics_pages(server: str, page: Page) -> None
     expect(page).to_have_url(f"{server}/m/sales/paying_users")
     expect(page.locator("#findings")).to_contain_text("C001")
     expect(page.locator("#findings").get_by_role("link", name="付费用户数")).to_have_attribute(
-        "href", "/m/growth/paying_users")
+        "href", "/m/growth/paying_users"
+    )
 
 
 def test_the_conflicts_page_lists_the_conflict_and_the_duplicate(server: str, page: Page) -> None:
@@ -206,8 +233,12 @@ def test_screenshots_of_home_and_a_metric_page(server: str, browser: Browser, wi
     offsite = Offsite()
     ctx.route("**/*", offsite)
     page = ctx.new_page()
-    for name, path in (("home", "/"), ("metric", "/m/growth/paying_users"), ("history", "/m/growth/signups"),
-                       ("conflicts", "/conflicts")):
+    for name, path in (
+        ("home", "/"),
+        ("metric", "/m/growth/paying_users"),
+        ("history", "/m/growth/signups"),
+        ("conflicts", "/conflicts"),
+    ):
         page.goto(f"{server}{path}")
         # Readable at this width: nothing wider than the window except inside the scrollable SQL block.
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -21,11 +21,22 @@ def sql_of(html: str) -> str:
     return html_lib.unescape(found.group(2))
 
 
-@pytest.mark.parametrize("url", [
-    "/", "/?q=付费", "/?stage=revenue", "/?namespace=sales", "/?page=2", "/?stage=nonsense",
-    "/m/growth/signups", "/m/growth/paying_rate?dialect=hive", "/m/sales/average_order_value",
-    "/m/growth/signups?v=1", "/conflicts",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/?q=付费",
+        "/?stage=revenue",
+        "/?namespace=sales",
+        "/?page=2",
+        "/?stage=nonsense",
+        "/m/growth/signups",
+        "/m/growth/paying_rate?dialect=hive",
+        "/m/sales/average_order_value",
+        "/m/growth/signups?v=1",
+        "/conflicts",
+    ],
+)
 def test_every_page_renders(seeded: TestClient, url: str) -> None:
     response = seeded.get(url)
     assert response.status_code == 200
@@ -57,8 +68,15 @@ def test_search_looks_in_descriptions_too(seeded: TestClient) -> None:
 def test_home_counts_metrics_by_stage_and_namespace(seeded: TestClient) -> None:
     html = seeded.get("/", headers=EN).text
     counts = dict(re.findall(r'<span>([^<]+)</span><span class="count">(\d+)</span>', html))
-    assert counts == {"Acquisition": "1", "Activation": "1", "Retention": "0", "Revenue": "7",
-                      "Referral": "0", "growth": "4", "sales": "5"}
+    assert counts == {
+        "Acquisition": "1",
+        "Activation": "1",
+        "Retention": "0",
+        "Revenue": "7",
+        "Referral": "0",
+        "growth": "4",
+        "sales": "5",
+    }
     assert "9 metrics" in html
 
 
@@ -73,8 +91,9 @@ def test_metric_page_explains_the_caliber_in_words_and_as_a_tree(seeded: TestCli
     assert "Paying users divided by Signups" in html
     assert 'class="role">numerator</span>' in html and 'class="role">denominator</span>' in html
     assert 'href="/m/growth/paying_users"' in html and 'href="/m/growth/signups"' in html
-    assert ("number of distinct user_id in orders (table dw.fact_orders), "
-            "only rows where status = &#39;paid&#39;") in html
+    assert (
+        "number of distinct user_id in orders (table dw.fact_orders), only rows where status = &#39;paid&#39;"
+    ) in html
     for fact in ("growth-team", "ratio", "Activation"):
         assert f"<dd>{fact}</dd>" in html
 
@@ -137,11 +156,16 @@ def test_conflicts_page_lists_every_conflict_and_duplicate(seeded: TestClient) -
 
 def test_home_marks_the_metrics_that_conflict_or_duplicate(seeded: TestClient) -> None:
     rows = seeded.get("/", headers=EN).text.split('<article class="row')[1:]
-    marks = {row.split("<code>", 1)[1].split("</code>", 1)[0]: re.findall(r'badge (error|warning)">', row)
-             for row in rows}
+    marks = {
+        row.split("<code>", 1)[1].split("</code>", 1)[0]: re.findall(r'badge (error|warning)">', row)
+        for row in rows
+    }
     assert {key: found for key, found in marks.items() if found} == {
-        "growth.paying_users": ["error"], "sales.paying_users": ["error"],
-        "growth.orders_placed": ["warning"], "sales.order_count": ["warning"]}
+        "growth.paying_users": ["error"],
+        "sales.paying_users": ["error"],
+        "growth.orders_placed": ["warning"],
+        "sales.order_count": ["warning"],
+    }
 
 
 def test_a_metric_without_findings_says_so(seeded: TestClient) -> None:
@@ -176,14 +200,18 @@ def test_a_version_that_does_not_exist_is_a_404(seeded: TestClient) -> None:
     assert "Metric growth.signups has no version 9." in response.text
 
 
-@pytest.mark.parametrize(("headers", "cookies", "title"), [
-    ({}, {}, "找不到该指标"),
-    ({"Accept-Language": "en-GB,en;q=0.8"}, {}, "Metric not found"),
-    ({"Accept-Language": "en"}, {"caliber_lang": "zh"}, "找不到该指标"),
-    ({"Accept-Language": "zh-CN"}, {"caliber_lang": "en"}, "Metric not found"),
-])
-def test_an_unknown_metric_is_a_404_in_the_readers_language(seeded: TestClient, headers: dict[str, str],
-                                                            cookies: dict[str, str], title: str) -> None:
+@pytest.mark.parametrize(
+    ("headers", "cookies", "title"),
+    [
+        ({}, {}, "找不到该指标"),
+        ({"Accept-Language": "en-GB,en;q=0.8"}, {}, "Metric not found"),
+        ({"Accept-Language": "en"}, {"caliber_lang": "zh"}, "找不到该指标"),
+        ({"Accept-Language": "zh-CN"}, {"caliber_lang": "en"}, "Metric not found"),
+    ],
+)
+def test_an_unknown_metric_is_a_404_in_the_readers_language(
+    seeded: TestClient, headers: dict[str, str], cookies: dict[str, str], title: str
+) -> None:
     seeded.cookies.clear()
     for name, value in cookies.items():
         seeded.cookies.set(name, value)
@@ -213,17 +241,30 @@ def test_the_language_links_point_back_to_the_same_page(seeded: TestClient) -> N
     assert 'href="/lang/en?next=/m/growth/signups%3Fdialect%3Dhive"' in html
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example",
-                                    "/\t/evil.example", "/\n/evil.example", "evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "evil.example",
+    ],
+)
 def test_the_language_switch_never_redirects_off_the_site(seeded: TestClient, target: str) -> None:
     response = seeded.get("/lang/en", params={"next": target}, follow_redirects=False)
     assert response.headers["location"] == "/"
 
 
 HOSTILE = {
-    "type": "atomic", "source": "orders", "agg": "count", "stage": "revenue", "owner": "<b>mallory</b>",
+    "type": "atomic",
+    "source": "orders",
+    "agg": "count",
+    "stage": "revenue",
+    "owner": "<b>mallory</b>",
     "label": {"en": "<script>alert('en')</script>", "zh": "<img src=x onerror=alert(1)>"},
-    "description": "\"><svg onload=alert(2)> & more",
+    "description": '"><svg onload=alert(2)> & more',
 }
 
 
@@ -231,8 +272,15 @@ def test_names_labels_and_search_text_are_escaped(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'catalog.db'}"
     publish_metric(seed(url), "sales", "hostile", HOSTILE)
     with TestClient(create_app(settings_for(url, tmp_path))) as client:
-        pages = [client.get(path, headers=EN).text for path in (
-            "/", "/?q=<script>", "/m/sales/hostile", "/?q=%22%3E%3Cscript%3Ealert(3)%3C/script%3E")]
+        pages = [
+            client.get(path, headers=EN).text
+            for path in (
+                "/",
+                "/?q=<script>",
+                "/m/sales/hostile",
+                "/?q=%22%3E%3Cscript%3Ealert(3)%3C/script%3E",
+            )
+        ]
         zh = client.get("/m/sales/hostile", headers={"Accept-Language": "zh"}).text
     for html in pages:
         assert "<script>alert" not in html and "<img src=x" not in html and "<svg onload" not in html

@@ -24,8 +24,9 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
     def make(**overrides: Any) -> TestClient:
-        settings = Settings(**{"database_url": f"sqlite:///{tmp_path / 'catalog.db'}", "warehouse_path": None,
-                               **overrides})
+        settings = Settings(
+            **{"database_url": f"sqlite:///{tmp_path / 'catalog.db'}", "warehouse_path": None, **overrides}
+        )
         client = TestClient(create_app(settings))
         client.__enter__()
         clients.append(client)
@@ -38,11 +39,18 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
 
 def test_values_are_shown_for_people() -> None:
     assert [_display(v) for v in (1234567.5, 0.123456, 42, 3.0, None, "2025-01-01")] == [
-        "1,234,567.5", "0.1235", "42", "3", "—", "2025-01-01"]
+        "1,234,567.5",
+        "0.1235",
+        "42",
+        "3",
+        "—",
+        "2025-01-01",
+    ]
 
 
-def test_the_metric_page_shows_the_last_months_of_the_warehouse(make_client: Callable[..., TestClient],
-                                                                 tmp_path: Path) -> None:
+def test_the_metric_page_shows_the_last_months_of_the_warehouse(
+    make_client: Callable[..., TestClient], tmp_path: Path
+) -> None:
     warehouse = tmp_path / "demo.duckdb"
     client = make_client(defs_path=ROOT / "metric_defs", warehouse_path=warehouse, demo_rows=2000)
     page = client.get("/m/finance/paid_orders?lang=en")

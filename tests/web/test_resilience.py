@@ -8,8 +8,9 @@ from fastapi.testclient import TestClient
 from app.web import view_models
 
 
-def test_pages_still_render_when_the_conflict_check_crashes(seeded: TestClient,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pages_still_render_when_the_conflict_check_crashes(
+    seeded: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(_catalog: object) -> list[object]:
         raise RuntimeError("boom")
 

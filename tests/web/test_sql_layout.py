@@ -14,8 +14,9 @@ from tests.web.conftest import FIXTURE
 
 QUERIES = [
     MetricQuery(metrics=["growth.paying_rate"], grain="month"),
-    MetricQuery(metrics=["sales.average_order_value", "growth.signups"], dimensions=["channel"],
-                grain="week"),
+    MetricQuery(
+        metrics=["sales.average_order_value", "growth.signups"], dimensions=["channel"], grain="week"
+    ),
     MetricQuery(metrics=["sales.gmv"], dimensions=["order_status", "city"], order_by=["-gmv"], limit=10),
 ]
 

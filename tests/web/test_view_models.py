@@ -20,11 +20,16 @@ def catalog() -> Catalog:
 
 
 def many(n: int) -> Catalog:
-    metrics = "".join(f"  m{i}: {{type: atomic, source: users, agg: count, description: number {i},"
-                      f" label: {{en: Metric {i}, zh: 指标{i}}}, owner: o,"
-                      f" stage: {'revenue' if i % 2 else 'retention'}}}\n" for i in range(n))
-    text = ("sources: {users: {table: u, time: at, columns: {id: integer, at: timestamp}}}\n"
-            f"metrics:\n{metrics}")
+    metrics = "".join(
+        f"  m{i}: {{type: atomic, source: users, agg: count, description: number {i},"
+        f" label: {{en: Metric {i}, zh: 指标{i}}}, owner: o,"
+        f" stage: {'revenue' if i % 2 else 'retention'}}}\n"
+        for i in range(n)
+    )
+    text = (
+        "sources: {users: {table: u, time: at, columns: {id: integer, at: timestamp}}}\n"
+        f"metrics:\n{metrics}"
+    )
     return lint_texts({"bulk/a.yaml": text}).catalog
 
 
@@ -38,8 +43,11 @@ def test_search_matches_key_labels_and_description_with_every_word(catalog: Cata
 
 def test_exact_names_rank_before_label_prefixes_before_descriptions(catalog: Catalog) -> None:
     view = CatalogView(catalog)
-    assert [r.key for r in view.search("gmv").items] == ["sales.gmv", "sales.average_order_value",
-                                                          "sales.legacy_revenue"]
+    assert [r.key for r in view.search("gmv").items] == [
+        "sales.gmv",
+        "sales.average_order_value",
+        "sales.legacy_revenue",
+    ]
     assert view.search("users").items[0].key == "growth.paying_users"
 
 
@@ -53,8 +61,13 @@ def test_search_pages_and_filters() -> None:
 
 def test_counts_list_every_stage_in_aarrr_order_and_every_namespace(catalog: Catalog) -> None:
     view = CatalogView(catalog)
-    assert view.stage_counts == (("acquisition", 1), ("activation", 1), ("retention", 0), ("revenue", 6),
-                                 ("referral", 0))
+    assert view.stage_counts == (
+        ("acquisition", 1),
+        ("activation", 1),
+        ("retention", 0),
+        ("revenue", 6),
+        ("referral", 0),
+    )
     assert view.namespace_counts == (("growth", 4), ("sales", 4))
 
 
@@ -72,17 +85,24 @@ def test_the_view_is_rebuilt_only_for_another_catalog(catalog: Catalog) -> None:
 
 def test_formula_words_for_each_type(catalog: Catalog) -> None:
     metrics = catalog.metrics
-    assert formula_words(metrics["growth.paying_rate"], catalog, "en", EN) == \
-        "Paying users divided by Signups (empty when the denominator is 0)"
-    assert formula_words(metrics["growth.paying_rate"], catalog, "zh", ZH) == \
-        "付费用户数 除以 注册用户数（分母为 0 时为空）"
+    assert (
+        formula_words(metrics["growth.paying_rate"], catalog, "en", EN)
+        == "Paying users divided by Signups (empty when the denominator is 0)"
+    )
+    assert (
+        formula_words(metrics["growth.paying_rate"], catalog, "zh", ZH)
+        == "付费用户数 除以 注册用户数（分母为 0 时为空）"
+    )
     assert formula_words(metrics["sales.gmv"], catalog, "en", EN) == (
         "sum of amount over orders (table dw.fact_orders), only rows where status = 'paid', "
-        "placed in time by paid_at")
+        "placed in time by paid_at"
+    )
 
 
 def test_component_tree_follows_references_with_their_roles(catalog: Catalog) -> None:
     tree = component_tree(catalog.metrics["sales.average_order_value"], catalog, "en", EN)
     assert [(c.role, c.key, c.type) for c in tree.children] == [
-        ("gmv", "sales.gmv", "atomic"), ("order_count", "sales.order_count", "atomic")]
+        ("gmv", "sales.gmv", "atomic"),
+        ("order_count", "sales.order_count", "atomic"),
+    ]
     assert all(not c.children for c in tree.children)

@@ -52,8 +52,9 @@ def trial_to_paid_14d(tables: dict[str, Table]) -> list[tuple[Any, ...]]:
     payments: dict[Any, list[datetime]] = defaultdict(list)
     for order in _paid(tables):
         payments[order["user_id"]].append(order["paid_at"])
-    return _cohort_share(firsts, lambda user, first: any(
-        first <= paid < first + timedelta(days=14) for paid in payments[user]))
+    return _cohort_share(
+        firsts, lambda user, first: any(first <= paid < first + timedelta(days=14) for paid in payments[user])
+    )
 
 
 def d7_retention(tables: dict[str, Table]) -> list[tuple[Any, ...]]:
@@ -66,8 +67,15 @@ def d7_retention(tables: dict[str, Table]) -> list[tuple[Any, ...]]:
 
 
 def sales_funnel(tables: dict[str, Table]) -> list[tuple[Any, ...]]:
-    steps = ("reached_at", "trial_at", "signed_at", "project_setup_at", "paid_at", "regular_use_at",
-             "referred_at")
+    steps = (
+        "reached_at",
+        "trial_at",
+        "signed_at",
+        "project_setup_at",
+        "paid_at",
+        "regular_use_at",
+        "referred_at",
+    )
     counts: dict[date, list[int]] = defaultdict(lambda: [0] * len(steps))
     for lead in _rows(tables["dw.fact_leads"]):
         entry = lead["reached_at"]
@@ -80,8 +88,9 @@ def sales_funnel(tables: dict[str, Table]) -> list[tuple[Any, ...]]:
                 break
             counts[_month(entry)][k] += 1
             previous = at
-    return [(m, *c, *(c[k] / c[k - 1] if c[k - 1] else None for k in range(1, len(c))))
-            for m, c in counts.items()]
+    return [
+        (m, *c, *(c[k] / c[k - 1] if c[k - 1] else None for k in range(1, len(c)))) for m, c in counts.items()
+    ]
 
 
 def gmv_mom(tables: dict[str, Table]) -> list[tuple[Any, ...]]:
