@@ -89,7 +89,8 @@ def server(workers: int, tmp: Path, checkout: Path = ROOT) -> Iterator[str]:
     command = [
         sys.executable,
         "-c",
-        "from catalog.cli import main; main()",
+        # `serve` moved from `catalog.cli` to `app.cli`: a checkout of an older commit has only the former.
+        "try:\n from app.cli import main\nexcept ImportError:\n from catalog.cli import main\nmain()",
         "serve",
         "--port",
         str(port),

@@ -1,14 +1,15 @@
-"""`caliber` — the command line over the library: lint, compile, publish, serve, db, token, demo-data.
+"""The library's command line: lint, conflicts, compile, publish, db, token, demo-data.
 
-Heavy modules (the compiler, the web app, the store) are imported inside the commands that need them, so
-`caliber lint` starts fast in CI.
+The `caliber` program is `app.cli`, which adds `serve` (the service) to these commands: the library never
+imports the service. Heavy modules (the compiler, the store) are imported inside the commands that need them,
+so `caliber lint` starts fast in CI.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -158,46 +159,6 @@ def demo_data(
         out.unlink()
     write_duckdb(generate(rows, seed), str(out))
     typer.echo(f"wrote {out} ({rows:,} rows scale, seed {seed})")
-
-
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Interface (CALIBER_HOST, else 127.0.0.1).")] = None,
-    port: Annotated[
-        int | None, typer.Option(min=1, max=65_535, help="Port (CALIBER_PORT, else 8000).")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(min=1, max=64, help="Processes (CALIBER_WORKERS, else 1).")
-    ] = None,
-    reload: Annotated[bool, typer.Option(help="Restart on code changes (development; one worker).")] = False,
-) -> None:
-    """Run the REST service. Settings come from CALIBER_* variables (CALIBER_DATABASE_URL, ...)."""
-    import os
-
-    import uvicorn
-
-    from app.settings import Settings
-    from app.startup import prepare
-    from catalog.store.repository import Repository
-
-    given: dict[str, Any] = {"host": host, "port": port, "workers": workers}
-    settings = Settings(**{k: v for k, v in given.items() if v is not None})
-    # Migrate and seed once here, so workers never race on it; they inherit the switch that skips it.
-    repo = Repository.from_url(settings.database_url)
-    for line in prepare(repo, settings):
-        typer.echo(line)
-    repo.engine.dispose()
-    os.environ["CALIBER_PREPARE_ON_START"] = "false"
-    # No access log: formatting and writing a line per request cost more than answering a cached one.
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=None if reload else settings.workers,
-        reload=reload,
-        access_log=False,
-    )
 
 
 DbOption = Annotated[

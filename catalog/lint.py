@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import ParamSpec, TypeVar
 
+from catalog.compare.lint_check import conflict_issues
+
 # find_files, MAX_FILES and LintResult are also imported from here by the store and the service.
 from catalog.files import MAX_FILES as MAX_FILES
 from catalog.files import display_name, find_files, namespace_of
@@ -22,9 +24,19 @@ from catalog.model import Catalog, LintResult
 from catalog.resolve import resolve
 from catalog.validate import Item, validate_document
 
-# Checks that run over the resolved catalog (conflicts, duplicates…): registered by the compare stage.
 CatalogCheck = Callable[[Catalog], list[Issue]]
-CATALOG_CHECKS: list[CatalogCheck] = []
+
+
+def catalog_checks(conflicts: CatalogCheck = conflict_issues) -> tuple[CatalogCheck, ...]:
+    """Every check over the resolved catalog, in the order it runs.
+
+    `conflicts` turns the compare stage's findings into issues; the store passes one that judges each finding
+    by what a publish changes (`catalog.store.conflict_gate`).
+    """
+    return (conflicts,)
+
+
+CATALOG_CHECKS = catalog_checks()
 
 
 P = ParamSpec("P")
@@ -116,24 +128,16 @@ def lint_items(
     items: list[Item],
     issues: list[Issue],
     files: tuple[str, ...] = (),
-    checks: Iterable[CatalogCheck] | None = None,
+    checks: Iterable[CatalogCheck] = CATALOG_CHECKS,
 ) -> LintResult:
-    """Resolve already validated items and run the catalog checks (the store overlays stored items).
-
-    `checks` replaces the registered ones: the store runs the conflict check itself, to judge each finding.
-    """
+    """Resolve already validated items and run `checks` over the catalog (the store overlays stored items)."""
     issues = list(issues)
     catalog, found = resolve(items)
     issues.extend(found)
-    for check in CATALOG_CHECKS if checks is None else checks:
+    for check in checks:
         try:
             issues.extend(check(catalog))
         except Exception as err:  # a crash inside one check is reported, never an outage
             issues.append(issue("I001", f"check {getattr(check, '__name__', check)} failed: {err!r}"))
     issues.sort(key=lambda i: (i.location.file, i.location.line, i.location.col, i.code))
     return LintResult(catalog, tuple(issues), files)
-
-
-# The compare stage registers its catalog checks (conflicts, duplicates) on import; at the bottom, so the
-# registry above exists when it does.
-import catalog.compare  # noqa: E402, F401

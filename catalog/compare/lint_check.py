@@ -27,7 +27,7 @@ _DUPLICATE_CODES = ("C002",)
 
 
 def conflict_issues(catalog: Catalog) -> list[Issue]:
-    """The catalog check registered in `catalog.lint.CATALOG_CHECKS`."""
+    """The conflict check of `caliber lint` (one of `catalog.lint.catalog_checks`)."""
     return [issue_of(finding) for finding in find_conflicts(catalog)]
 
 

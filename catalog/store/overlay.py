@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog.issues import Issue
-from catalog.lint import CatalogCheck, LintResult, lint_items, load_texts
+from catalog.lint import CATALOG_CHECKS, CatalogCheck, LintResult, lint_items, load_texts
 from catalog.load import Document
 from catalog.store.records import Kind
 from catalog.validate import Item, validate_document
@@ -74,7 +74,7 @@ def lint_overlay(
     overlay: list[Item],
     overlay_issues: Iterable[Issue] = (),
     files: tuple[str, ...] = (),
-    checks: Iterable[CatalogCheck] | None = None,
+    checks: Iterable[CatalogCheck] = CATALOG_CHECKS,
 ) -> LintResult:
     """Lint the stored catalog with `overlay` items replacing stored objects of the same kind and key."""
     replaced = {(item.kind, item.key) for item in overlay}

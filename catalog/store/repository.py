@@ -33,9 +33,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from catalog.compare.conflicts import find_conflicts
-from catalog.compare.lint_check import Setting, conflict_issues
+from catalog.compare.lint_check import Setting
 from catalog.issues import Issue, Level, Location, has_errors, issue
-from catalog.lint import CATALOG_CHECKS, LintResult, find_files
+from catalog.lint import LintResult, catalog_checks, find_files
 from catalog.model import Catalog, Metric
 from catalog.store import writes
 from catalog.store.conflict_gate import gate
@@ -200,18 +200,15 @@ class Repository:
         duplicates: Setting,
     ) -> _Plan:
         """Lint the bundle over `current` once and decide what to write; raises `PublishRejected`."""
-        checks = [c for c in CATALOG_CHECKS if c is not conflict_issues]  # run below, to judge each finding
-        result = lint_overlay([c.stored() for c in current.values()], items, loaded, files, checks)
         changed = [item for item in items if self._changed(item, current)]
         touched = {item.key for item in changed if item.kind == "metrics"}
-        try:
-            judged = gate(find_conflicts(result.catalog), touched, conflicts, duplicates)
-        except Exception as err:  # like any catalog check: a crash is reported, never an outage
-            judged = [issue("I001", f"check find_conflicts failed: {err!r}")]
-        issues = sorted(
-            [*result.issues, *judged],
-            key=lambda i: (i.location.file, i.location.line, i.location.col, i.code),
-        )
+
+        def gated_conflicts(catalog: Catalog) -> list[Issue]:
+            return gate(find_conflicts(catalog), touched, conflicts, duplicates)
+
+        stored = [c.stored() for c in current.values()]
+        result = lint_overlay(stored, items, loaded, files, catalog_checks(conflicts=gated_conflicts))
+        issues = result.issues
         if has_errors(issues):
             raise PublishRejected(tuple(issues))
         changes = []

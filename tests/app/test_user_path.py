@@ -47,7 +47,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     }
     log = tmp_path / "server.log"
     process = subprocess.Popen(
-        [sys.executable, "-c", "from catalog.cli import main; main()", "serve", "--port", str(port)],
+        [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=log.open("wb"),

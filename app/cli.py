@@ -1,0 +1,67 @@
+"""`caliber`: the library's commands (`catalog.cli`) and `serve`, which runs this service.
+
+caliber serve --workers 2        # migrate and seed once, then uvicorn with two worker processes
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from catalog import cli as library
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help=library.app.info.help,
+)
+app.add_typer(library.app)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (CALIBER_HOST, else 127.0.0.1).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65_535, help="Port (CALIBER_PORT, else 8000).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Processes (CALIBER_WORKERS, else 1).")
+    ] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development; one worker).")] = False,
+) -> None:
+    """Run the REST service. Settings come from CALIBER_* variables (CALIBER_DATABASE_URL, ...)."""
+    import uvicorn
+
+    from app.settings import Settings
+    from app.startup import prepare
+    from catalog.store.repository import Repository
+
+    given: dict[str, Any] = {"host": host, "port": port, "workers": workers}
+    settings = Settings(**{k: v for k, v in given.items() if v is not None})
+    # Migrate and seed once here, so workers never race on it; they inherit the switch that skips it.
+    repo = Repository.from_url(settings.database_url)
+    for line in prepare(repo, settings):
+        typer.echo(line)
+    repo.engine.dispose()
+    os.environ["CALIBER_PREPARE_ON_START"] = "false"
+    # No access log: formatting and writing a line per request cost more than answering a cached one.
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=None if reload else settings.workers,
+        reload=reload,
+        access_log=False,
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
