@@ -7,9 +7,10 @@
     >>> compiled.columns
     ('metric_time', 'channel', 'gmv', 'paid_orders')
 
-The stages are modules: `plan` (metrics → atomic leaves + expressions, with `ratio`/`derived`), `atomic` (one
-aggregation subquery per source and time column), `filters`, `timegrain` + `dialects` (per-engine quirks)
-and `combine`. `docs/compiling.md` describes the SQL shape and the conventions it guarantees.
+The stages are modules: `plan` (metrics → atomic leaves, blocks and one expression per metric), `atomic` (one
+aggregation subquery per source and time column), `filters` and `combine`, over the shared pieces in
+`primitives`, `blocks`, `rowsets` and `trees`; `dialects` holds one profile per engine (with `timegrain` and
+`datemath`). `docs/compiling.md` describes the SQL shape and the conventions it guarantees.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from typing import Any
 from pydantic import ValidationError
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
-from catalog.compile import atomic, combine, funnel
+from catalog.compile import atomic, combine
 from catalog.compile.blocks import BlockColumn
 from catalog.compile.dialects import resolve_dialect
 from catalog.compile.filters import FilterTemplate, structured_filter, where_filter
-from catalog.compile.plan import Leaf, Output, Pins, Planner
+from catalog.compile.plan import Output, Pins, Planner
+from catalog.compile.primitives import Leaf, Slice
 from catalog.compile.result import CompiledQuery, CompileError, fail
 from catalog.issues import issue
 from catalog.model import Catalog, Dimension
@@ -91,7 +93,7 @@ def _validated(query: MetricQuery | Mapping[str, Any]) -> MetricQuery:
 
 
 def _compile(query: MetricQuery, catalog: Catalog, pins: Pins | None, pretty: bool) -> CompiledQuery:
-    quirks = resolve_dialect(query.dialect)
+    profile = resolve_dialect(query.dialect)
     planner = Planner(catalog, pins)
     outputs: list[Output] = [planner.output(name, version) for name, version in query.metric_refs()]
     grain = query.time_grain()
@@ -126,14 +128,14 @@ def _compile(query: MetricQuery, catalog: Catalog, pins: Pins | None, pretty: bo
     named = [
         part
         for name, output in zip(metric_names, outputs, strict=True)
-        for part in funnel.split(name, output.expr)
+        for part in combine.columns_of(name, output.expr)
     ]
     columns = (*keys, *(name for name, _ in named))
     order_by = _order_by(query.order_by, columns, dimensions, dimension_names, outputs, metric_names)
 
-    shape = atomic.Slice(
+    shape = Slice(
         catalog,
-        quirks,
+        profile,
         grain,
         list(zip(dimension_names, dimensions, strict=True)),
         templates,
@@ -146,23 +148,23 @@ def _compile(query: MetricQuery, catalog: Catalog, pins: Pins | None, pretty: bo
     groups = atomic.group_leaves(leaves)
     alone = len(groups) + len(blocks) == 1
     subqueries = [atomic.aggregate(group, group if alone else padded, shape) for group in groups]
-    subqueries += [b.subquery(shape, b.columns if alone else padded, atomic.pad_type) for b in blocks]
+    subqueries += [b.subquery(shape, b.columns if alone else padded) for b in blocks]
     relation = combine.combine(subqueries, keys, padded)
     tree = combine.final_select(relation, keys, named, order_by, query.limit)
     # The tree is ours alone and dropped after rendering: no need for the generator to copy it first.
     try:
-        sql = quirks.dialect.generate(
+        sql = profile.dialect.generate(
             tree, copy=False, identify=True, comments=False, pretty=pretty, unsupported_level=ErrorLevel.RAISE
         )
     except UnsupportedError as err:
         raise fail(
             "E006",
-            f"{quirks.name} cannot express this query: {err}",
+            f"{profile.name} cannot express this query: {err}",
             "query the metrics separately or pick another dialect",
         ) from None
     requested = [o.label for o in outputs]
     used = tuple(dict.fromkeys([*requested, *planner.used]))
-    return CompiledQuery(sql, quirks.name, columns, used, tuple(planner.warnings))
+    return CompiledQuery(sql, profile.name, columns, used, tuple(planner.warnings))
 
 
 def _dimension(catalog: Catalog, name: str) -> Dimension:

@@ -13,77 +13,18 @@ row lands in the NULL group instead of being dropped, and no join repeats a fact
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Sequence
 
 from sqlglot import exp
 
 from catalog.compile.blocks import BlockColumn
-from catalog.compile.dialects import DialectQuirks
-from catalog.compile.filters import FilterTemplate, bind
-from catalog.compile.plan import Leaf
+from catalog.compile.filters import bind
+from catalog.compile.primitives import BASE, Leaf, Slice, plan_joins, table, time_bound
 from catalog.compile.result import fail
 from catalog.compile.trees import named, qualified
-from catalog.joins import JoinProblem, JoinStep, join_path
-from catalog.model import Catalog, Dimension, Grain
-from catalog.query import METRIC_TIME, TimeRange
+from catalog.query import METRIC_TIME
 
-Path = tuple[JoinStep, ...] | JoinProblem
-BASE = "t0"
-# Column types a padding NULL takes, so UNION ALL branches agree on every engine.
-_PAD_TYPES = {
-    "integer": "BIGINT",
-    "decimal": "DECIMAL(38, 6)",
-    "float": "DOUBLE",
-    "string": "VARCHAR",
-    "date": "DATE",
-    "timestamp": "TIMESTAMP",
-    "boolean": "BOOLEAN",
-}
-_PAD_NODES = {name: exp.DataType.build(name) for name in {*_PAD_TYPES.values()}}
 _AGGREGATES: dict[str, type[exp.AggFunc]] = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
-
-
-@dataclass(frozen=True, slots=True)
-class Slice:
-    """What every subquery shares: the grain, the dimensions asked, the query's filters and time range."""
-
-    catalog: Catalog
-    quirks: DialectQuirks
-    grain: Grain | None
-    dimensions: Sequence[tuple[str, Dimension]]
-    """(output column name, dimension), in the order asked."""
-    filters: Sequence[FilterTemplate]
-    filter_dimensions: Mapping[str, Dimension]
-    time_range: TimeRange | None
-    paths: dict[tuple[str, str], Path] = field(default_factory=dict)
-    """Join paths by (from source, to source); shared by every compile against the same catalog object."""
-
-    def __post_init__(self) -> None:
-        if not self.paths:
-            object.__setattr__(self, "paths", _paths_for(self.catalog))
-
-
-# Join paths of the last few catalog objects. A Catalog is immutable and the entry holds it, so its id cannot
-# be reused by another catalog while the entry lives.
-_PATHS: OrderedDict[int, tuple[Catalog, dict[tuple[str, str], Path]]] = OrderedDict()
-_PATH_CATALOGS = 8
-
-
-_PATHS_LOCK = threading.Lock()
-
-
-def _paths_for(catalog: Catalog) -> dict[tuple[str, str], Path]:
-    with _PATHS_LOCK:
-        entry = _PATHS.get(id(catalog))
-        if entry is None or entry[0] is not catalog:
-            entry = _PATHS[id(catalog)] = (catalog, {})
-            while len(_PATHS) > _PATH_CATALOGS:
-                _PATHS.popitem(last=False)
-        return entry[1]
 
 
 def group_leaves(leaves: Sequence[Leaf]) -> list[list[Leaf]]:
@@ -94,93 +35,9 @@ def group_leaves(leaves: Sequence[Leaf]) -> list[list[Leaf]]:
     return list(groups.values())
 
 
-def pad_type(leaf: Leaf | BlockColumn) -> exp.DataType:
-    """The type of a leaf's column, for the typed NULL that stands in for it in other subqueries."""
-    if isinstance(leaf, BlockColumn):
-        return leaf.type.copy()
-    spec = leaf.spec
-    if spec.agg in ("count", "count_distinct"):
-        name = "BIGINT"
-    elif spec.agg == "avg":
-        name = "DOUBLE"
-    else:
-        column_type = leaf.source.column_type(spec.expr.strip().lower()) if spec.expr else None
-        name = _PAD_TYPES.get(column_type or "", "DOUBLE")
-        if spec.agg == "sum" and name not in ("BIGINT", "DECIMAL(38, 6)"):
-            name = "DOUBLE"
-    return _PAD_NODES[name].copy()
-
-
-class _Joins:
-    """LEFT JOINs from the leaf source to dimension sources; paths sharing a prefix share the joins."""
-
-    def __init__(self, catalog: Catalog, leaf: Leaf, paths: dict[tuple[str, str], Path]) -> None:
-        self.catalog = catalog
-        self.paths = paths
-        self.leaf = leaf
-        self.aliases: dict[tuple[JoinStep, ...], str] = {}
-        self.joins: list[exp.Join] = []
-
-    def alias_for(self, dimension: Dimension) -> str:
-        ends = (self.leaf.source.key, dimension.source)
-        path = self.paths.get(ends)
-        if path is None:
-            path = self.paths[ends] = join_path(self.catalog, *ends)
-        if isinstance(path, JoinProblem):
-            via = f" (via {self.leaf.label})" if self.leaf.label != self.leaf.origin else ""
-            raise fail(
-                "E003",
-                f"metric {self.leaf.origin}{via} cannot be sliced by dimension "
-                f"{dimension.key}: "
-                f"{path.message}",
-                path.hint,
-            )
-        alias = BASE
-        for i, step in enumerate(path):
-            prefix = path[: i + 1]
-            if prefix not in self.aliases:
-                target = f"t{len(self.aliases) + 1}"
-                self.aliases[prefix] = target
-                on = exp.EQ(
-                    this=exp.column(step.from_column, alias, quoted=True),
-                    expression=exp.column(step.to_column, target, quoted=True),
-                )
-                self.joins.append(
-                    exp.Join(
-                        this=table(self.catalog.sources[step.to_source].table, target), side="LEFT", on=on
-                    )
-                )
-            alias = self.aliases[prefix]
-        return alias
-
-
-def table(name: str, alias: str) -> exp.Table:
-    parts = [exp.Identifier(this=p, quoted=True) for p in name.split(".")]
-    table_node = exp.Table(
-        this=parts[-1],
-        db=parts[-2] if len(parts) > 1 else None,
-        catalog=parts[-3] if len(parts) > 2 else None,
-    )
-    table_node.set("alias", exp.TableAlias(this=exp.Identifier(this=alias, quoted=True)))
-    return table_node
-
-
-def time_bound(value: date | datetime, column_type: str) -> exp.Expr:
-    """A time-range bound as a literal of the column's type (a timestamp when the bound has a time of day)."""
-    midnight = not isinstance(value, datetime) or value == datetime(value.year, value.month, value.day)
-    if column_type == "date" and midnight:
-        day = value.date() if isinstance(value, datetime) else value
-        return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.Type.DATE, copy=False)
-    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
-    return exp.cast(
-        exp.Literal.string(moment.strftime("%Y-%m-%d %H:%M:%S")), exp.DataType.Type.TIMESTAMP, copy=False
-    )
-
-
 def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape: Slice) -> exp.Select:
     """The aggregation subquery of `group`, with a column for every leaf in `leaves` (others as NULL)."""
     first = group[0]
-    joins = _Joins(shape.catalog, first, shape.paths)
     needs_time = (
         shape.grain is not None
         or shape.time_range is not None
@@ -198,25 +55,32 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
         column_type = first.source.column_type(first.time) or "timestamp"
         time_expr = exp.column(first.time, BASE, quoted=True)
 
+    joins = plan_joins(
+        shape,
+        first,
+        [*(d for _, d in shape.dimensions), *(shape.filter_dimensions.values() if shape.filters else ())],
+    )
     # Each key is built twice (SELECT and GROUP BY): building is cheaper than copying a tree.
     keys: list[exp.Expr] = []
     select: list[exp.Expr] = []
     if shape.grain is not None and time_expr is not None:
         for target in (keys, select):
             target.append(
-                shape.quirks.truncate(exp.column(time_expr.name, BASE, quoted=True), column_type, shape.grain)
+                shape.dialect.truncate(
+                    exp.column(time_expr.name, BASE, quoted=True), column_type, shape.grain
+                )
             )
         select[-1] = named(select[-1], METRIC_TIME)
     for name, dimension in shape.dimensions:
-        alias = joins.alias_for(dimension)
+        alias = joins.alias(dimension)
         keys.append(qualified(dimension.expr, alias))
         select.append(named(qualified(dimension.expr, alias), name))
 
     conditions = _definition_filter(group)
     if shape.filters:
-        bound = {key: qualified(d.expr, joins.alias_for(d)) for key, d in shape.filter_dimensions.items()}
+        bound = {key: qualified(d.expr, joins.alias(d)) for key, d in shape.filter_dimensions.items()}
         if time_expr is not None:
-            bound[METRIC_TIME] = shape.quirks.truncate(time_expr, column_type, shape.grain or "day")
+            bound[METRIC_TIME] = shape.dialect.truncate(time_expr, column_type, shape.grain or "day")
         conditions.extend(bind(f, bound) for f in shape.filters)
     if shape.time_range is not None and time_expr is not None:
         start, end = shape.time_range.start, shape.time_range.end
@@ -229,12 +93,12 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
         if not isinstance(leaf, BlockColumn) and leaf.label in mine:
             column = _aggregate(leaf, None if shared_filter else leaf.spec.filter)
         else:
-            column = exp.Cast(this=exp.Null(), to=pad_type(leaf))
+            column = exp.Cast(this=exp.Null(), to=leaf.pad_type())
         select.append(named(column, leaf.column))
 
     query = exp.Select(expressions=select, from_=exp.From(this=table(first.source.table, BASE)))
     if joins.joins:
-        query.set("joins", joins.joins)
+        query.set("joins", joins.nodes())
     if conditions:
         query.set("where", exp.Where(this=exp.and_(*conditions, copy=False)))
     if keys:

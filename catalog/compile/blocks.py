@@ -5,7 +5,8 @@ types (cumulative, conversion, funnel, retention, period_over_period) need more 
 rows — a running window, a self-join on the entity, a shifted period — so each builds a *block*: a subquery
 whose columns are the query keys (`metric_time`, the dimensions asked) and then the block's own columns.
 `combine` stacks blocks and aggregation subqueries alike with UNION ALL, each padding the others' columns
-with typed NULLs, so a block combines with any other metric of the query.
+with typed NULLs, so a block combines with any other metric of the query. A type adds its block with
+`Planner.block`; the helpers here build the SQL every block shares.
 
     >>> column = BlockColumn("_b0", "growth.cumulative_gmv", exp.DataType.build("DOUBLE"))
     >>> column.column
@@ -16,19 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from catalog.compile.dialects import Feature
+from catalog.compile.primitives import Leaf, Slice
 from catalog.compile.result import fail
 from catalog.compile.trees import clone
-from catalog.model import Metric
 from catalog.query import METRIC_TIME
-
-if TYPE_CHECKING:
-    from catalog.compile.atomic import Slice
-    from catalog.compile.plan import Leaf, Planner
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +35,11 @@ class BlockColumn:
     label: str
     type: exp.DataType
 
+    def pad_type(self) -> exp.DataType:
+        return self.type.copy()
 
-BlockBuilder = Callable[["Slice", tuple[str, ...]], exp.Select]
+
+BlockBuilder = Callable[[Slice, tuple[str, ...]], exp.Select]
 """(shape of the query, the block's column names) → `SELECT <keys>, <own columns under those names> …`."""
 
 
@@ -51,12 +50,7 @@ class Block:
     columns: tuple[BlockColumn, ...]
     build: BlockBuilder
 
-    def subquery(
-        self,
-        shape: Slice,
-        padded: Sequence[Leaf | BlockColumn],
-        pad: Callable[[Leaf | BlockColumn], exp.DataType],
-    ) -> exp.Select:
+    def subquery(self, shape: Slice, padded: Sequence[Leaf | BlockColumn]) -> exp.Select:
         """The block's SELECT with one column per entry of `padded`, in order: its own, or a typed NULL."""
         query = self.build(shape, tuple(c.column for c in self.columns))
         n_keys = len(key_names(shape))
@@ -66,7 +60,7 @@ class Block:
             if item.column in own:
                 columns.append(own[item.column])
             else:
-                columns.append(alias(exp.Cast(this=exp.Null(), to=pad(item)), item.column))
+                columns.append(alias(exp.Cast(this=exp.Null(), to=item.pad_type()), item.column))
         query.set("expressions", columns)
         return query
 
@@ -107,40 +101,13 @@ def group_by(query: exp.Select, keys: Sequence[exp.Expr]) -> exp.Select:
     return query
 
 
-def register(planner: Planner, label: str, types: Sequence[str], build: BlockBuilder) -> list[exp.Column]:
-    """Add the block computing metric `label` (once per query) and return references to its columns."""
-    block = planner.blocks.get(label)
-    if block is None:
-        start = sum(len(b.columns) for b in planner.blocks.values())
-        columns = tuple(
-            BlockColumn(f"_b{start + i}", f"{label}#{i}", _data_type(t)) for i, t in enumerate(types)
-        )
-        block = planner.blocks[label] = Block(label, columns, build)
-    return [column(c.column) for c in block.columns]
-
-
-@lru_cache(maxsize=64)
-def _data_type(name: str) -> exp.DataType:
-    # `DataType.build` parses its text on every call. Shared safely: `pad_type` copies it into the tree.
-    return exp.DataType.build(name)
-
-
-def use(planner: Planner, key: str) -> Metric:
-    """The component metric `key`, recorded as used (and warned about when deprecated) without a leaf."""
-    metric = planner.catalog.metrics[key]
-    planner.used[key] = None
-    if metric.deprecated:
-        planner.warnings[f"metric {key} is deprecated"] = None
-    return metric
-
-
-def require_dialect(shape: Slice, metric_type: str, label: str, unsupported: dict[str, str]) -> None:
-    """E006 (before any SQL exists) if the engine cannot express `metric_type`."""
-    reason = unsupported.get(shape.quirks.name)
+def require(shape: Slice, feature: Feature, metric_type: str, label: str) -> None:
+    """E006 (before any SQL exists) if the engine refuses `feature`, which `metric_type` needs."""
+    reason = shape.dialect.refusal(feature)
     if reason is not None:
         raise fail(
             "E006",
-            f"type {metric_type} cannot be compiled for dialect {shape.quirks.name}: {reason} "
+            f"type {metric_type} cannot be compiled for dialect {shape.dialect.name}: {reason} "
             f"(metric {label})",
             "query it on another engine, or query its component metrics",
         )
@@ -153,10 +120,3 @@ def require_grain(shape: Slice, metric_type: str, label: str) -> None:
             f"metric {label} is {metric_type}, which needs a time grain",
             "ask for metric_time with a grain, e.g. grain: month",
         )
-
-
-NO_NULL_JOIN = (
-    "ClickHouse fills unmatched LEFT JOIN columns with default values instead of NULL (unless "
-    "join_use_nulls=1) and joins on inequalities only experimentally"
-)
-"""Why ClickHouse cannot run the AARRR blocks, which rely on NULLs from LEFT JOINs on time inequalities."""

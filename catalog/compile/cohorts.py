@@ -11,45 +11,40 @@ query's filters and time range: they are about the same entities and may happen 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlglot import exp
 
 from catalog.compile.blocks import alias, column, group_by, subquery
+from catalog.compile.primitives import Atom, Slice
 from catalog.compile.rowsets import RowSet, row_set
-from catalog.compile.trees import all_of, clone
+from catalog.compile.trees import all_of
 from catalog.query import METRIC_TIME
-
-if TYPE_CHECKING:
-    from catalog.compile.atomic import Slice
-    from catalog.compile.plan import Leaf
 
 
 def first_events(
     shape: Slice,
-    leaf: Leaf,
+    atom: Atom,
     entity: str,
     role: str,
     name: str = "_time",
 ) -> tuple[exp.Select, RowSet]:
     """`_entity`, the dimensions and `name` = the entity's first event, per entity and dimension group."""
-    rows = row_set(shape, leaf, sliced=True, time_range="full")
-    who = rows.entity(entity, role)
+    rows = row_set(shape, atom, sliced=True, time_range="full")
+    dimensions = rows.dimensions
     query = rows.select(
-        alias(who, "_entity"),
-        *(alias(e, n) for n, e in rows.dimensions),
-        alias(exp.Min(this=clone(rows.time)), name),
+        alias(rows.entity(entity, role), "_entity"),
+        *(alias(e, n) for n, e in dimensions),
+        alias(exp.Min(this=rows.time), name),
     )
     present = exp.Not(this=exp.Is(this=rows.entity(entity, role), expression=exp.Null()))
     # What `query.where(present)` does (AND onto the metric's own conditions), without the builder's cost.
     existing = query.args.get("where")
     query.set("where", exp.Where(this=all_of(existing.this, present) if existing is not None else present))
-    return group_by(query, [who, *(e for _, e in rows.dimensions)]), rows
+    return group_by(query, [rows.entity(entity, role), *(e for _, e in dimensions)]), rows
 
 
-def events(shape: Slice, leaf: Leaf, entity: str, role: str) -> tuple[exp.Select, RowSet]:
+def events(shape: Slice, atom: Atom, entity: str, role: str) -> tuple[exp.Select, RowSet]:
     """`_entity`, `_time` of every event of a follow-up metric (its own filter only)."""
-    rows = row_set(shape, leaf, sliced=False, time_range="none")
+    rows = row_set(shape, atom, sliced=False, time_range="none")
     return rows.select(alias(rows.entity(entity, role), "_entity"), alias(rows.time, "_time")), rows
 
 
@@ -68,7 +63,7 @@ def cohort_counts(
     keys: list[exp.Expr] = []
     projection: list[exp.Expr] = []
     if shape.grain is not None:
-        bucket = cohort_rows.bucket(shape, column("_time", "f"))
+        bucket = cohort_rows.bucket(column("_time", "f"))
         keys.append(bucket)  # `group_by` copies the keys: the projection may take the original
         projection.append(alias(bucket, METRIC_TIME))
     for name, _ in shape.dimensions:

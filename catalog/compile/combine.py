@@ -19,8 +19,12 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from catalog.compile.blocks import BlockColumn
-from catalog.compile.plan import Leaf
+from catalog.compile.primitives import Leaf
+from catalog.compile.result import fail
 from catalog.compile.trees import named
+
+PARTS = "__"
+"""Joins a metric's name and one of its parts: `sales_funnel__step_1`, `sales_funnel__rate_2`."""
 
 
 def _id(name: str) -> exp.Column:
@@ -80,3 +84,25 @@ def final_select(
     if limit is not None:
         query.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
     return query
+
+
+def columns_of(name: str, expr: exp.Expr) -> list[tuple[str, exp.Expr]]:
+    """Output columns of one requested metric: itself, or the parts of a metric that is several values (a
+    funnel: a Tuple of aliased parts), named `<name>__<part>`.
+
+    Such a metric inside another metric's arithmetic (a ratio or derived metric over it) has no single value:
+    E006.
+    """
+    if _is_parts(expr):
+        return [(f"{name}{PARTS}{part.alias}", part.this) for part in expr.expressions]
+    if any(_is_parts(node) for node in expr.find_all(exp.Tuple)):
+        raise fail(
+            "E006",
+            f"metric {name} computes with a funnel, which is several columns, not one value",
+            "use one of the funnel's steps (an atomic metric) in the arithmetic instead",
+        )
+    return [(name, expr)]
+
+
+def _is_parts(expr: exp.Expr) -> bool:
+    return isinstance(expr, exp.Tuple) and all(isinstance(e, exp.Alias) for e in expr.expressions)

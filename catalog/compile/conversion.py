@@ -22,27 +22,22 @@ from sqlglot import exp
 
 from catalog.compile import blocks, cohorts
 from catalog.compile.blocks import column
-from catalog.compile.datemath import shift
-from catalog.compile.ratio import safe_divide
-from catalog.compile.rowsets import leaf_of
-from catalog.compile.trees import all_of
+from catalog.compile.primitives import Atom, Slice
+from catalog.compile.trees import all_of, safe_divide
 from catalog.model import Conversion, Metric
 
 if TYPE_CHECKING:
-    from catalog.compile.atomic import Slice
     from catalog.compile.plan import Planner
-
-UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
 
 
 def compile_conversion(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     spec = metric.spec
     assert isinstance(spec, Conversion)
-    base = leaf_of(planner.catalog, blocks.use(planner, spec.base), spec.base, label)
-    converting = leaf_of(planner.catalog, blocks.use(planner, spec.conversion), spec.conversion, label)
+    base = Atom.of(planner.catalog, planner.use(spec.base), spec.base, label)
+    converting = Atom.of(planner.catalog, planner.use(spec.conversion), spec.conversion, label)
 
     def build(shape: Slice, names: tuple[str, ...]) -> exp.Select:
-        blocks.require_dialect(shape, "conversion", label, UNSUPPORTED)
+        blocks.require(shape, "outer_join_nulls", "conversion", label)
         cohort, cohort_rows = cohorts.first_events(shape, base, spec.entity, "base metric")
         follow, _ = cohorts.events(shape, converting, spec.entity, "conversion metric")
         # Fresh `f._time` columns: building one is several times cheaper than copying one.
@@ -51,12 +46,12 @@ def compile_conversion(planner: Planner, metric: Metric, label: str) -> exp.Expr
             exp.GTE(this=column("_time", "a"), expression=column("_time", "f")),
             exp.LT(
                 this=column("_time", "a"),
-                expression=shift(column("_time", "f"), cohort_rows.time_type, spec.window, shape.quirks.name),
+                expression=shape.dialect.shift(column("_time", "f"), cohort_rows.time_type, spec.window),
             ),
         )
         return cohorts.cohort_counts(shape, cohort, cohort_rows, follow, on, (names[0], names[1]))
 
-    entities, converted = blocks.register(planner, label, ["BIGINT", "BIGINT"], build)
+    entities, converted = planner.block(label, ["BIGINT", "BIGINT"], build)
     converted_count = exp.Coalesce(this=converted, expressions=[exp.Literal.number(0)])
     if spec.calculation == "count":
         return converted_count

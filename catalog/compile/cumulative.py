@@ -13,7 +13,7 @@ metric has rows (per dimension group), like every other metric.
     GROUP BY s.metric_time, s.<dims>
 
 No window functions: a period's rows are joined, so the running sum restarts nowhere and works on every
-engine the compiler supports but ClickHouse (see `blocks.NO_NULL_JOIN`).
+engine the compiler supports but ClickHouse (see its profile in `catalog.compile.dialects`).
 """
 
 from __future__ import annotations
@@ -22,19 +22,17 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from catalog.compile import atomic, blocks
+from catalog.compile import blocks
 from catalog.compile.blocks import alias, column, same_key, subquery
-from catalog.compile.datemath import shift
-from catalog.compile.rowsets import leaf_of, row_set
+from catalog.compile.primitives import BASE, Atom, Slice
+from catalog.compile.rowsets import row_set
 from catalog.compile.trees import qualified
 from catalog.model import Cumulative, Metric, Window
 from catalog.query import METRIC_TIME
 
 if TYPE_CHECKING:
-    from catalog.compile.atomic import Slice
-    from catalog.compile.plan import Leaf, Planner
+    from catalog.compile.plan import Planner
 
-UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
 _AGGREGATES: dict[str, type[exp.AggFunc]] = {
     "sum": exp.Sum,
     "avg": exp.Avg,
@@ -48,38 +46,37 @@ _AGGREGATES: dict[str, type[exp.AggFunc]] = {
 def compile_cumulative(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     spec = metric.spec
     assert isinstance(spec, Cumulative)
-    leaf = leaf_of(planner.catalog, blocks.use(planner, spec.metric), spec.metric, label)
+    atom = Atom.of(planner.catalog, planner.use(spec.metric), spec.metric, label)
 
     def build(shape: Slice, names: tuple[str, ...]) -> exp.Select:
-        return _block(shape, names[0], leaf, spec.window, label)
+        return _block(shape, names[0], atom, spec.window, label)
 
-    [value] = blocks.register(planner, label, [atomic.pad_type(leaf).sql()], build)
+    [value] = planner.block(label, [atom.pad_type().sql()], build)
     return value
 
 
-def _block(shape: Slice, name: str, leaf: Leaf, window: Window | None, label: str) -> exp.Select:
-    blocks.require_dialect(shape, "cumulative", label, UNSUPPORTED)
+def _block(shape: Slice, name: str, atom: Atom, window: Window | None, label: str) -> exp.Select:
+    blocks.require(shape, "outer_join_nulls", "cumulative", label)
     blocks.require_grain(shape, "cumulative", label)
     assert shape.grain is not None
-    periods = row_set(shape, leaf, sliced=True, time_range="full")
+    periods = row_set(shape, atom, sliced=True, time_range="full")
     spine = periods.select(
-        alias(periods.bucket(shape), METRIC_TIME), *(alias(e, n) for n, e in periods.dimensions)
+        alias(periods.bucket(), METRIC_TIME), *(alias(e, n) for n, e in periods.dimensions)
     )
     spine.set("distinct", exp.Distinct())
 
-    rows = row_set(shape, leaf, sliced=True, time_range="full" if window is None else "end")
-    spec = leaf.spec
-    value = qualified(spec.expr, atomic.BASE) if spec.expr else exp.Literal.number(1)
+    rows = row_set(shape, atom, sliced=True, time_range="full" if window is None else "end")
+    spec = atom.spec
+    value = qualified(spec.expr, BASE) if spec.expr else exp.Literal.number(1)
     facts = rows.select(
         alias(rows.time, "_time"), *(alias(e, n) for n, e in rows.dimensions), alias(value, "_value")
     )
 
-    dialect = shape.quirks.name
-    end = shift(column(METRIC_TIME, "s"), "date", Window(1, shape.grain), dialect)
+    end = shape.dialect.shift(column(METRIC_TIME, "s"), "date", Window(1, shape.grain))
     on: list[exp.Expr] = [same_key(column(n, "s"), column(n, "f")) for n, _ in shape.dimensions]
     on.append(exp.LT(this=column("_time", "f"), expression=end))
     if window is not None:
-        start = shift(end.copy(), "date", window, dialect, -1)
+        start = shape.dialect.shift(end.copy(), "date", window, -1)
         on.append(exp.GTE(this=column("_time", "f"), expression=start))
 
     fact_value: exp.Expr = column("_value", "f")

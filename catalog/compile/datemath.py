@@ -7,9 +7,10 @@ arithmetic clamps to the end of the month (2024-03-31 minus one month is 2024-02
 DuckDB and the others do; SQLite, which rolls over to 2024-03-02, is corrected here.
 
 Engines whose `DATE_ADD` silently drops the time of a timestamp (Hive, Spark) add an INTERVAL instead;
-BigQuery's timestamps are DATETIME, which `DATETIME_ADD` shifts.
+BigQuery's timestamps are DATETIME, which `DATETIME_ADD` shifts. Each engine's profile
+(`catalog.compile.dialects`) names the adder it uses, and `DialectProfile.shift` moves a value by a `Window`.
 
-    >>> shift(exp.column("paid_at"), "timestamp", Window(14, "day"), "sqlite").sql("sqlite")
+    >>> sqlite(exp.column("paid_at"), "timestamp", *base_units(Window(14, "day"))).sql("sqlite")
     "DATETIME(paid_at, '+14 days')"
 """
 
@@ -41,12 +42,6 @@ def base_units(window: Window, sign: int = 1) -> tuple[int, Unit]:
     """`Window(2, "week")` → `(14, "day")`; `Window(1, "year")` → `(12, "month")`; `sign=-1` shifts back."""
     factor, unit = _IN_BASE_UNITS[window.unit]
     return sign * window.count * factor, unit
-
-
-def shift(value: exp.Expr, value_type: str, window: Window, dialect: str, sign: int = 1) -> exp.Expr:
-    """`value` moved by `window` (forward, or back with `sign=-1`) in `dialect`'s own arithmetic."""
-    count, unit = base_units(window, sign)
-    return ADDERS.get(dialect, standard)(value, value_type, count, unit)
 
 
 def shift_moment(value: date | datetime, window: Window, sign: int = 1) -> date | datetime:
@@ -106,12 +101,3 @@ def sqlite(value: exp.Expr, value_type: str, count: int, unit: Unit) -> exp.Expr
     )
     clamped = exp.Anonymous(this=function, expressions=[moved.copy(), back])
     return exp.Case(ifs=[exp.If(this=same_day, true=moved)], default=clamped)
-
-
-ADDERS: dict[str, Adder] = {
-    "sqlite": sqlite,
-    "hive": interval,
-    "spark": interval,
-    "bigquery": bigquery,
-}
-"""Engines whose arithmetic differs from sqlglot's `DateAdd`; every other dialect uses `standard`."""

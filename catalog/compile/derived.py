@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from catalog.compile.ratio import safe_divide
-from catalog.compile.trees import unqualified
+from catalog.compile.trees import safe_divide, unqualified
 from catalog.model import Derived, Metric
 
 if TYPE_CHECKING:

@@ -26,32 +26,26 @@ from sqlglot import exp
 
 from catalog.compile import blocks, cohorts
 from catalog.compile.blocks import alias, column, group_by, subquery
-from catalog.compile.datemath import shift
-from catalog.compile.ratio import safe_divide
-from catalog.compile.result import fail
-from catalog.compile.rowsets import leaf_of
+from catalog.compile.primitives import Atom, Slice
+from catalog.compile.trees import safe_divide
 from catalog.model import Funnel, Metric, Window
 from catalog.query import METRIC_TIME
 
 if TYPE_CHECKING:
-    from catalog.compile.atomic import Slice
-    from catalog.compile.plan import Leaf, Planner
-
-UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
-PARTS = "__"
-"""Joins a funnel's name and the part: `sales_funnel__step_1`, `sales_funnel__rate_2`."""
+    from catalog.compile.plan import Planner
 
 
 def compile_funnel(planner: Planner, metric: Metric, label: str) -> exp.Expr:
-    """A Tuple of aliased parts (`step_1`, …, `rate_2`, …): the query gets one column per part."""
+    """A Tuple of aliased parts (`step_1`, …, `rate_2`, …): the query gets one column per part
+    (`catalog.compile.combine.columns_of`)."""
     spec = metric.spec
     assert isinstance(spec, Funnel)
-    steps = [leaf_of(planner.catalog, blocks.use(planner, key), key, label) for key in spec.steps]
+    steps = [Atom.of(planner.catalog, planner.use(key), key, label) for key in spec.steps]
 
     def build(shape: Slice, names: tuple[str, ...]) -> exp.Select:
         return _block(shape, names, steps, spec.entity, spec.window, label)
 
-    counts = blocks.register(planner, label, ["BIGINT"] * len(steps), build)
+    counts = planner.block(label, ["BIGINT"] * len(steps), build)
     reached = [exp.Coalesce(this=c, expressions=[exp.Literal.number(0)]) for c in counts]
     parts = [alias(r, f"step_{i}") for i, r in enumerate(reached, start=1)]
     parts += [
@@ -61,30 +55,10 @@ def compile_funnel(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     return exp.Tuple(expressions=parts)
 
 
-def split(name: str, expr: exp.Expr) -> list[tuple[str, exp.Expr]]:
-    """Output columns of one requested metric: itself, or a funnel's parts named `<name>__<part>`.
-
-    A funnel inside another metric's arithmetic (a ratio or derived metric over it) has no single value: E006.
-    """
-    if _is_parts(expr):
-        return [(f"{name}{PARTS}{part.alias}", part.this) for part in expr.expressions]
-    if any(_is_parts(node) for node in expr.find_all(exp.Tuple)):
-        raise fail(
-            "E006",
-            f"metric {name} computes with a funnel, which is several columns, not one value",
-            "use one of the funnel's steps (an atomic metric) in the arithmetic instead",
-        )
-    return [(name, expr)]
-
-
-def _is_parts(expr: exp.Expr) -> bool:
-    return isinstance(expr, exp.Tuple) and all(isinstance(e, exp.Alias) for e in expr.expressions)
-
-
 def _block(
-    shape: Slice, names: tuple[str, ...], steps: list[Leaf], entity: str, window: Window | None, label: str
+    shape: Slice, names: tuple[str, ...], steps: list[Atom], entity: str, window: Window | None, label: str
 ) -> exp.Select:
-    blocks.require_dialect(shape, "funnel", label, UNSUPPORTED)
+    blocks.require(shape, "outer_join_nulls", "funnel", label)
     query, first_rows = cohorts.first_events(shape, steps[0], entity, "funnel step 1", "_t1")
     dimensions = [n for n, _ in shape.dimensions]
     carried = ["_entity", *dimensions, "_t1"]
@@ -98,7 +72,7 @@ def _block(
             on.append(
                 exp.LT(
                     this=column("_time", "e"),
-                    expression=shift(column("_t1", "s"), first_rows.time_type, window, shape.quirks.name),
+                    expression=shape.dialect.shift(column("_t1", "s"), first_rows.time_type, window),
                 )
             )
         kept = [column(c, "s") for c in carried]
@@ -116,7 +90,7 @@ def _block(
     keys: list[exp.Expr] = []
     projection: list[exp.Expr] = []
     if shape.grain is not None:
-        bucket = first_rows.bucket(shape, column("_t1", "r"))
+        bucket = first_rows.bucket(column("_t1", "r"))
         keys.append(bucket)
         projection.append(alias(bucket.copy(), METRIC_TIME))
     for name in dimensions:

@@ -21,32 +21,30 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from catalog.compile import atomic, blocks, plan
+from catalog.compile import atomic, blocks
 from catalog.compile.blocks import alias, column, same_key, subquery
-from catalog.compile.datemath import shift, shift_moment
-from catalog.compile.ratio import safe_divide
-from catalog.compile.rowsets import leaf_of
+from catalog.compile.datemath import shift_moment
+from catalog.compile.primitives import Atom, Leaf, Slice
+from catalog.compile.trees import safe_divide
 from catalog.model import Metric, PeriodOverPeriod, Window
 from catalog.query import METRIC_TIME, TimeRange
 
 if TYPE_CHECKING:
-    from catalog.compile.atomic import Slice
-    from catalog.compile.plan import Leaf, Planner
-
-UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
+    from catalog.compile.plan import Planner
 
 
 def compile_period_over_period(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     spec = metric.spec
     assert isinstance(spec, PeriodOverPeriod)
-    base = leaf_of(planner.catalog, blocks.use(planner, spec.metric), spec.metric, label)
-    leaf = plan.Leaf("_v", base.label, base.spec, base.source, base.time, label)
+    base = Atom.of(planner.catalog, planner.use(spec.metric), spec.metric, label)
+    # The metric aggregated alone, as column `_v` of both periods' subqueries.
+    leaf = Leaf(base.label, base.spec, base.source, base.time, label, "_v")
 
     def build(shape: Slice, names: tuple[str, ...]) -> exp.Select:
         return _block(shape, names, leaf, spec.compare_to, label)
 
-    value_type = atomic.pad_type(leaf).sql()
-    current, previous = blocks.register(planner, label, [value_type, value_type], build)
+    value_type = leaf.pad_type().sql()
+    current, previous = planner.block(label, [value_type, value_type], build)
     match spec.calculation:
         case "difference":
             return exp.Sub(this=current, expression=previous)
@@ -66,7 +64,7 @@ def lookback(compare_to: str, grain: str) -> Window:
 
 
 def _block(shape: Slice, names: tuple[str, ...], leaf: Leaf, compare_to: str, label: str) -> exp.Select:
-    blocks.require_dialect(shape, "period_over_period", label, UNSUPPORTED)
+    blocks.require(shape, "outer_join_nulls", "period_over_period", label)
     blocks.require_grain(shape, "period_over_period", label)
     assert shape.grain is not None
     back = lookback(compare_to, shape.grain)
@@ -86,7 +84,7 @@ def _block(shape: Slice, names: tuple[str, ...], leaf: Leaf, compare_to: str, la
     on.append(
         exp.EQ(
             this=column(METRIC_TIME, "p"),
-            expression=shift(column(METRIC_TIME, "c"), "date", back, shape.quirks.name, -1),
+            expression=shape.dialect.shift(column(METRIC_TIME, "c"), "date", back, -1),
         )
     )
     keys = [column(METRIC_TIME, "c"), *(column(n, "c") for n in dimensions)]

@@ -1,8 +1,8 @@
 """Stage 1 — expand the requested metrics into atomic *leaves* and one output expression per metric.
 
 Every metric type compiles to an expression over leaf columns (`_l0`, `_l1`, …), each leaf being one atomic
-metric aggregated in its source's subquery (`catalog.compile.atomic`). The expression for each type comes from
-`METRIC_COMPILERS`: adding a metric type is one module and one line there.
+metric aggregated in its source's subquery (`catalog.compile.atomic`), or over the columns of a block of its
+own (`catalog.compile.blocks`). The expression for each type comes from `METRIC_COMPILERS`.
 
     >>> plan = Planner(catalog, pins=None)            # doctest: +SKIP
     >>> plan.output("finance.avg_order_value", None).expr.sql()    # doctest: +SKIP
@@ -12,8 +12,9 @@ metric aggregated in its source's subquery (`catalog.compile.atomic`). The expre
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlglot import exp
 
@@ -26,7 +27,8 @@ from catalog.compile import (
     ratio,
     retention,
 )
-from catalog.compile.blocks import Block
+from catalog.compile.blocks import Block, BlockBuilder, BlockColumn
+from catalog.compile.primitives import COUNTING, Leaf
 from catalog.compile.result import fail
 from catalog.model import (
     Atomic,
@@ -39,26 +41,9 @@ from catalog.model import (
     PeriodOverPeriod,
     Ratio,
     Retention,
-    Source,
 )
 
 Pins = Callable[[str, int], Metric | None]
-COUNTING = ("count", "count_distinct")
-
-
-@dataclass(frozen=True, slots=True)
-class Leaf:
-    """One atomic metric aggregated as column `column` of its source's subquery."""
-
-    column: str
-    label: str
-    """`key` or `key@N` for a pinned version."""
-    spec: Atomic
-    source: Source
-    time: str | None
-    """The time column: the metric's own `time`, else its source's."""
-    origin: str
-    """The requested metric that brought this leaf in (for error messages)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,12 +124,39 @@ class Planner:
         found = self.leaves.get(label)
         if found is None:
             source = self.catalog.sources[spec.source]
-            found = Leaf(f"_l{len(self.leaves)}", label, spec, source, spec.time or source.time, self._origin)
+            column = f"_l{len(self.leaves)}"
+            found = Leaf(label, spec, source, spec.time or source.time, self._origin, column)
             self.leaves[label] = found
-        column: exp.Expr = exp.column(found.column, quoted=True)
+        value: exp.Expr = exp.column(found.column, quoted=True)
         if spec.agg in COUNTING:
-            column = exp.Coalesce(this=column, expressions=[exp.Literal.number(0)])
-        return column
+            value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
+        return value
+
+    def use(self, key: str) -> Metric:
+        """The component metric `key`, recorded as used (and warned about when deprecated) without a leaf:
+        what a block reads directly."""
+        metric = self.catalog.metrics[key]
+        self.used[key] = None
+        if metric.deprecated:
+            self.warnings[f"metric {key} is deprecated"] = None
+        return metric
+
+    def block(self, label: str, types: Sequence[str], build: BlockBuilder) -> list[exp.Column]:
+        """Add the block computing metric `label` (once per query) and return references to its columns."""
+        block = self.blocks.get(label)
+        if block is None:
+            start = sum(len(b.columns) for b in self.blocks.values())
+            columns = tuple(
+                BlockColumn(f"_b{start + i}", f"{label}#{i}", _data_type(t)) for i, t in enumerate(types)
+            )
+            block = self.blocks[label] = Block(label, columns, build)
+        return [exp.column(c.column, quoted=True) for c in block.columns]
+
+
+@lru_cache(maxsize=64)
+def _data_type(name: str) -> exp.DataType:
+    # `DataType.build` parses its text on every call. Shared safely: padding copies it into the tree.
+    return exp.DataType.build(name)
 
 
 def _atomic(planner: Planner, metric: Metric, label: str) -> exp.Expr:

@@ -11,18 +11,11 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from catalog.compile.trees import safe_divide
 from catalog.model import Metric, Ratio
 
 if TYPE_CHECKING:
     from catalog.compile.plan import Planner
-
-
-def safe_divide(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
-    """`CAST(n AS DOUBLE) / NULLIF(d, 0)`: float division; x/0 and 0/0 give NULL."""
-    return exp.Div(
-        this=exp.cast(numerator, exp.DataType.Type.DOUBLE, copy=False),
-        expression=exp.Nullif(this=denominator, expression=exp.Literal.number(0)),
-    )
 
 
 def compile_ratio(planner: Planner, metric: Metric, label: str) -> exp.Expr:

@@ -21,41 +21,36 @@ from sqlglot import exp
 
 from catalog.compile import blocks, cohorts
 from catalog.compile.blocks import column
-from catalog.compile.datemath import shift
-from catalog.compile.ratio import safe_divide
-from catalog.compile.rowsets import leaf_of
+from catalog.compile.primitives import Atom, Slice
+from catalog.compile.trees import safe_divide
 from catalog.model import Metric, Retention, Window
 
 if TYPE_CHECKING:
-    from catalog.compile.atomic import Slice
     from catalog.compile.plan import Planner
-
-UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
 
 
 def compile_retention(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     spec = metric.spec
     assert isinstance(spec, Retention)
-    first = leaf_of(planner.catalog, blocks.use(planner, spec.cohort), spec.cohort, label)
-    activity = leaf_of(planner.catalog, blocks.use(planner, spec.activity), spec.activity, label)
+    first = Atom.of(planner.catalog, planner.use(spec.cohort), spec.cohort, label)
+    activity = Atom.of(planner.catalog, planner.use(spec.activity), spec.activity, label)
     offset = spec.offset
 
     def build(shape: Slice, names: tuple[str, ...]) -> exp.Select:
-        blocks.require_dialect(shape, "retention", label, UNSUPPORTED)
+        blocks.require(shape, "outer_join_nulls", "retention", label)
         cohort, cohort_rows = cohorts.first_events(shape, first, spec.entity, "cohort metric")
         follow, _ = cohorts.events(shape, activity, spec.entity, "activity metric")
-        unit = shape.quirks.truncate(column("_time", "f"), cohort_rows.time_type, offset.unit)
-        dialect = shape.quirks.name
+        unit = shape.dialect.truncate(column("_time", "f"), cohort_rows.time_type, offset.unit)
         on = exp.and_(
             exp.EQ(this=column("_entity", "a"), expression=column("_entity", "f")),
-            exp.GTE(this=column("_time", "a"), expression=shift(unit, "date", offset, dialect)),
+            exp.GTE(this=column("_time", "a"), expression=shape.dialect.shift(unit, "date", offset)),
             exp.LT(
                 this=column("_time", "a"),
-                expression=shift(unit.copy(), "date", Window(offset.count + 1, offset.unit), dialect),
+                expression=shape.dialect.shift(unit.copy(), "date", Window(offset.count + 1, offset.unit)),
             ),
             copy=False,
         )
         return cohorts.cohort_counts(shape, cohort, cohort_rows, follow, on, (names[0], names[1]))
 
-    entities, retained = blocks.register(planner, label, ["BIGINT", "BIGINT"], build)
+    entities, retained = planner.block(label, ["BIGINT", "BIGINT"], build)
     return safe_divide(exp.Coalesce(this=retained, expressions=[exp.Literal.number(0)]), entities)

@@ -1,7 +1,11 @@
-"""Definition SQL as syntax trees ready to copy into a query: parsed once, qualified once, cached.
+"""Definition SQL as syntax trees ready to copy into a query (parsed once, qualified once, cached), and the
+small node builders every part of the compiler shares.
 
 The parser leaves token positions (`meta`) on nodes; copying them is most of the cost of `Expression.copy()`,
 so the cached trees carry none. Callers get a fresh copy each time and may change it.
+
+    >>> safe_divide(exp.column("a"), exp.column("b")).sql("sqlite")
+    'CAST(a AS REAL) / NULLIF(b, 0)'
 """
 
 from __future__ import annotations
@@ -69,3 +73,11 @@ def _wrapped(condition: exp.Expr) -> exp.Expr:
 def named(value: exp.Expr, name: str) -> exp.Alias:
     """`value AS "name"` (built directly: `exp.alias_` is several times slower)."""
     return exp.Alias(this=value, alias=exp.Identifier(this=name, quoted=True))
+
+
+def safe_divide(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
+    """`CAST(n AS DOUBLE) / NULLIF(d, 0)`: float division; x/0 and 0/0 give NULL (see `ratio`)."""
+    return exp.Div(
+        this=exp.cast(numerator, exp.DataType.Type.DOUBLE, copy=False),
+        expression=exp.Nullif(this=denominator, expression=exp.Literal.number(0)),
+    )

@@ -8,7 +8,8 @@ from datetime import date, datetime
 import pytest
 from sqlglot import exp
 
-from catalog.compile.datemath import base_units, shift, shift_moment
+from catalog.compile.datemath import base_units, shift_moment
+from catalog.compile.dialects import resolve_dialect
 from catalog.model import Window
 
 
@@ -52,15 +53,18 @@ def test_python_bounds_clamp_like_the_sql(value: date, window: Window, sign: int
 def test_sqlite_months_are_clamped_instead_of_rolling_over(
     value: str, kind: str, window: Window, sign: int, expected: str
 ) -> None:
-    sql = "SELECT " + shift(exp.Literal.string(value), kind, window, "sqlite", sign).sql("sqlite")
+    sql = "SELECT " + resolve_dialect("sqlite").shift(exp.Literal.string(value), kind, window, sign).sql(
+        "sqlite"
+    )
     assert sqlite3.connect(":memory:").execute(sql).fetchone() == (expected,)
 
 
 def test_hive_keeps_the_time_of_a_timestamp() -> None:
     assert (
-        shift(exp.column("t"), "timestamp", Window(3, "month"), "hive", -1).sql("hive")
+        resolve_dialect("hive").shift(exp.column("t"), "timestamp", Window(3, "month"), -1).sql("hive")
         == "(t - INTERVAL '3' MONTH)"
     )
     assert (
-        shift(exp.column("d"), "date", Window(3, "day"), "hive").sql("hive") == "CAST(DATE_ADD(d, 3) AS DATE)"
+        resolve_dialect("hive").shift(exp.column("d"), "date", Window(3, "day")).sql("hive")
+        == "CAST(DATE_ADD(d, 3) AS DATE)"
     )

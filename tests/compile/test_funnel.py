@@ -6,7 +6,7 @@ import pytest
 from sqlglot import exp
 
 from catalog.compile import CompiledQuery, CompileError, compile_query
-from catalog.compile.funnel import split
+from catalog.compile.combine import columns_of
 
 from .aarrr_catalog import aarrr_catalog
 
@@ -49,12 +49,12 @@ def test_a_funnel_part_can_be_ordered_by() -> None:
     assert 'ORDER BY "lead_funnel__step_1" DESC' in text
 
 
-def test_split_names_the_parts_and_leaves_other_metrics_alone() -> None:
+def test_columns_of_names_the_parts_and_leaves_other_metrics_alone() -> None:
     parts = exp.Tuple(
         expressions=[exp.alias_(exp.column("a"), "step_1"), exp.alias_(exp.column("b"), "rate_2")]
     )
-    assert [name for name, _ in split("f", parts)] == ["f__step_1", "f__rate_2"]
-    assert split("gmv", exp.column("x")) == [("gmv", exp.column("x"))]
+    assert [name for name, _ in columns_of("f", parts)] == ["f__step_1", "f__rate_2"]
+    assert columns_of("gmv", exp.column("x")) == [("gmv", exp.column("x"))]
 
 
 def test_clickhouse_is_refused() -> None:
@@ -67,7 +67,7 @@ def test_clickhouse_is_refused() -> None:
 def test_a_funnel_inside_another_metrics_arithmetic_is_refused() -> None:
     parts = exp.Tuple(expressions=[exp.alias_(exp.column("a"), "step_1")])
     with pytest.raises(CompileError) as caught:
-        split("twice", exp.Mul(this=parts, expression=exp.Literal.number(2)))
+        columns_of("twice", exp.Mul(this=parts, expression=exp.Literal.number(2)))
     assert caught.value.issues[0].code == "E006"
     assert "twice computes with a funnel" in caught.value.issues[0].message
 
