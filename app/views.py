@@ -11,7 +11,8 @@ import re
 from catalog.issues import Issue
 from catalog.joins import reachable_sources
 from catalog.lint import LintResult
-from catalog.model import Atomic, Catalog, Metric
+from catalog.metric_types.atomic import Atomic
+from catalog.model import Catalog, Metric
 
 
 def atomic_leaves(catalog: Catalog, key: str) -> set[str]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from catalog import model as m
 from catalog.compare import canonical
 from catalog.compare.conflicts import find_conflicts
+from catalog.metric_types import atomic, derived, ratio
 
 TARGET_100K_S = 30.0
 SECTION = "Conflicts (issue 5)"
@@ -84,19 +85,23 @@ def generate(count: int, seed: int = 5) -> m.Catalog:
             name = rng.choice(list(common))
             spec: m.Spec = common[name] if rng.random() < 0.5 else _atomic(rng, sources)
         elif roll < 0.3 and len(atomics) >= 2:
-            name, spec = f"ratio_{n}", m.Ratio(*rng.sample(atomics, 2))
+            name, spec = f"ratio_{n}", ratio.Ratio(*rng.sample(atomics, 2))
         elif roll < 0.4 and len(atomics) >= 2:
             a, b = rng.sample(atomics, 2)
             short = {k: k.rsplit(".", 1)[1] for k in (a, b)}
             name = f"derived_{n}"
-            spec = m.Derived(f"{short[a]} {rng.choice('+-*')} {short[b]}", {v: k for k, v in short.items()})
+            spec = derived.Derived(
+                f"{short[a]} {rng.choice('+-*')} {short[b]}", {v: k for k, v in short.items()}
+            )
         else:
             name, spec = f"metric_{n}", _atomic(rng, sources)
         key = f"{namespace}.{name}"
         if key in metrics:
             key, name = f"{key}_{n}", f"{name}_{n}"
-        kind = "atomic" if isinstance(spec, m.Atomic) else "ratio" if isinstance(spec, m.Ratio) else "derived"
-        if kind == "atomic":
+        kind = {atomic.Atomic: atomic.TYPE, ratio.Ratio: ratio.TYPE, derived.Derived: derived.TYPE}[
+            type(spec)
+        ]
+        if kind is atomic.TYPE:
             atomic_keys[namespace].append(key)
         label = name.replace("_", " ").title()
         # The first team to define a common name certified it (a standard metric); the others must override.
@@ -106,7 +111,7 @@ def generate(count: int, seed: int = 5) -> m.Catalog:
             key=key,
             namespace=namespace,
             name=name,
-            type=kind,
+            kind=kind,
             spec=spec,
             label=m.Label(label, f"指标{label}"),
             description="generated",
@@ -117,7 +122,7 @@ def generate(count: int, seed: int = 5) -> m.Catalog:
     return m.Catalog(sources=sources, metrics=metrics)
 
 
-def _atomic(rng: random.Random, sources: dict[str, m.Source]) -> m.Atomic:
+def _atomic(rng: random.Random, sources: dict[str, m.Source]) -> atomic.Atomic:
     agg = rng.choice(("sum", "count", "count_distinct", "avg", "max"))
     expr = {
         "sum": rng.choice(("amount", "amount * 1", "CASE WHEN flag THEN amount END")),
@@ -127,7 +132,7 @@ def _atomic(rng: random.Random, sources: dict[str, m.Source]) -> m.Atomic:
         "count_distinct": rng.choice(("user_id", "CASE WHEN status = 'paid' THEN user_id END")),
     }[agg]
     terms = [_predicate(rng) for _ in range(rng.choice((0, 1, 1, 2, 2, 3)))]
-    return m.Atomic(
+    return atomic.Atomic(
         rng.choice(list(sources)), agg, expr, " AND ".join(terms) or None, rng.choice((None, None, "paid_at"))
     )
 
@@ -155,7 +160,7 @@ def _predicate(rng: random.Random) -> str:
 def measure(count: int) -> Run:
     catalog = generate(count)
     distinct_filters = len(
-        {s.filter for v in catalog.metrics.values() if isinstance(s := v.spec, m.Atomic) and s.filter}
+        {s.filter for v in catalog.metrics.values() if isinstance(s := v.spec, atomic.Atomic) and s.filter}
     )
     canonical.clear_caches()
     gc.collect()

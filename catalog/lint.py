@@ -11,7 +11,7 @@ import functools
 import gc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from catalog.compare.lint_check import conflict_issues
 
@@ -20,9 +20,13 @@ from catalog.files import MAX_FILES as MAX_FILES
 from catalog.files import display_name, find_files, namespace_of
 from catalog.issues import Issue, issue
 from catalog.load import Document, load_bytes, load_file, load_text
+from catalog.metric_types.base import MetricType
+from catalog.metric_types.registry import METRIC_TYPES, by_name
 from catalog.model import Catalog, LintResult
 from catalog.resolve import resolve
 from catalog.validate import Item, validate_document
+
+Types = Sequence[MetricType[Any]]
 
 CatalogCheck = Callable[[Catalog], list[Issue]]
 
@@ -65,8 +69,8 @@ def _without_gc_pauses(run: Callable[P, R]) -> Callable[P, R]:
 
 
 @_without_gc_pauses
-def lint_paths(paths: Iterable[Path | str]) -> LintResult:
-    """Lint files and folders on disk."""
+def lint_paths(paths: Iterable[Path | str], *, types: Types = METRIC_TYPES) -> LintResult:
+    """Lint files and folders on disk, whose metrics may be of `types`."""
     files, issues = find_files(Path(p) for p in paths)
     docs: list[tuple[Document, str]] = []
     for file, namespace in files:
@@ -74,11 +78,11 @@ def lint_paths(paths: Iterable[Path | str]) -> LintResult:
         issues.extend(found)
         if doc is not None:
             docs.append((doc, namespace))
-    return _lint_documents(docs, issues, tuple(display_name(f) for f, _ in files))
+    return _lint_documents(docs, issues, tuple(display_name(f) for f, _ in files), types)
 
 
 @_without_gc_pauses
-def lint_contents(contents: Sequence[tuple[str, str, bytes]]) -> LintResult:
+def lint_contents(contents: Sequence[tuple[str, str, bytes]], *, types: Types = METRIC_TYPES) -> LintResult:
     """Lint files already read, each as `(name reported in issues, namespace, bytes)` (the catalog snapshot
     hashes the same bytes it lints)."""
     issues: list[Issue] = []
@@ -88,14 +92,14 @@ def lint_contents(contents: Sequence[tuple[str, str, bytes]]) -> LintResult:
         issues.extend(found)
         if doc is not None:
             docs.append((doc, namespace))
-    return _lint_documents(docs, issues, tuple(name for name, _, _ in contents))
+    return _lint_documents(docs, issues, tuple(name for name, _, _ in contents), types)
 
 
 @_without_gc_pauses
-def lint_texts(files: Mapping[str, str]) -> LintResult:
+def lint_texts(files: Mapping[str, str], *, types: Types = METRIC_TYPES) -> LintResult:
     """Lint a bundle of in-memory files, `{"growth/acquisition.yaml": text}` (the folder is the namespace)."""
     docs, issues = load_texts(files)
-    return _lint_documents(docs, issues, tuple(files))
+    return _lint_documents(docs, issues, tuple(files), types)
 
 
 def load_texts(files: Mapping[str, str]) -> tuple[list[tuple[Document, str]], list[Issue]]:
@@ -115,13 +119,15 @@ def _lint_documents(
     docs: list[tuple[Document, str]],
     issues: list[Issue],
     files: tuple[str, ...],
+    types: Types,
 ) -> LintResult:
+    named = by_name(types)
     items: list[Item] = []
     for doc, namespace in docs:
-        found_items, found = validate_document(doc, namespace)
+        found_items, found = validate_document(doc, namespace, named)
         items.extend(found_items)
         issues.extend(found)
-    return lint_items(items, issues, files)
+    return lint_items(items, issues, files, types=types)
 
 
 def lint_items(
@@ -129,10 +135,12 @@ def lint_items(
     issues: list[Issue],
     files: tuple[str, ...] = (),
     checks: Iterable[CatalogCheck] = CATALOG_CHECKS,
+    *,
+    types: Types = METRIC_TYPES,
 ) -> LintResult:
     """Resolve already validated items and run `checks` over the catalog (the store overlays stored items)."""
     issues = list(issues)
-    catalog, found = resolve(items)
+    catalog, found = resolve(items, by_name(types))
     issues.extend(found)
     for check in checks:
         try:

@@ -9,12 +9,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from catalog.issues import Issue, Level, Location
 
+if TYPE_CHECKING:
+    from catalog.metric_types.base import MetricType
+
 Grain = Literal["day", "week", "month", "quarter", "year"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter", "year")
+TIME_TYPES = ("date", "timestamp")
+"""Column types a time column may have."""
 
 _WINDOW_RE = re.compile(r"^\s*(\d{1,4})\s*(day|week|month|quarter|year)s?\s*$", re.IGNORECASE)
 
@@ -87,67 +92,15 @@ class Dimension:
     location: Location = field(default_factory=Location, compare=False)
 
 
-# Type-specific parts of a metric. Metric references are qualified keys.
-@dataclass(frozen=True, slots=True)
-class Atomic:
-    source: str
-    agg: str
-    expr: str | None
-    filter: str | None
-    time: str | None
+class Spec:
+    """The type-specific part of a resolved metric: a frozen dataclass in its type's module
+    (`catalog.metric_types`). Every metric it refers to is written as a qualified key."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True, slots=True)
-class Ratio:
-    numerator: str
-    denominator: str
-
-
-@dataclass(frozen=True, slots=True)
-class Derived:
-    expr: str
-    refs: Mapping[str, str]
-    """How each metric name written in `expr` resolves: written text → qualified key."""
-
-
-@dataclass(frozen=True, slots=True)
-class Cumulative:
-    metric: str
-    window: Window | None
-
-
-@dataclass(frozen=True, slots=True)
-class Conversion:
-    entity: str
-    base: str
-    conversion: str
-    window: Window
-    calculation: str
-
-
-@dataclass(frozen=True, slots=True)
-class Funnel:
-    entity: str
-    steps: tuple[str, ...]
-    window: Window | None
-
-
-@dataclass(frozen=True, slots=True)
-class Retention:
-    entity: str
-    cohort: str
-    activity: str
-    offset: Window
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodOverPeriod:
-    metric: str
-    compare_to: str
-    calculation: str
-
-
-Spec = Atomic | Ratio | Derived | Cumulative | Conversion | Funnel | Retention | PeriodOverPeriod
+    def references(self) -> tuple[str, ...]:
+        """Qualified keys of the metrics this one is computed from, in order, each once (none for atomic)."""
+        return ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +114,8 @@ class Metric:
     key: str
     namespace: str
     name: str
-    type: str
+    kind: MetricType[Any] = field(compare=False)
+    """The metric's type: everything the pipeline knows about it (`catalog.metric_types`)."""
     spec: Spec
     label: Label
     description: str
@@ -179,26 +133,17 @@ class Metric:
     """The definition as written in YAML (for storing versions and showing diffs)."""
 
     @property
+    def type(self) -> str:
+        """The type's name, as written in YAML (`atomic`, `ratio`…)."""
+        return self.kind.name
+
+    @property
     def deprecated(self) -> bool:
         return self.status == "deprecated"
 
     def references(self) -> tuple[str, ...]:
         """Qualified keys of the metrics this one is computed from (empty for atomic)."""
-        spec = self.spec
-        match spec:
-            case Ratio():
-                return (spec.numerator, spec.denominator)
-            case Derived():
-                return tuple(dict.fromkeys(spec.refs.values()))
-            case Cumulative() | PeriodOverPeriod():
-                return (spec.metric,)
-            case Conversion():
-                return (spec.base, spec.conversion)
-            case Funnel():
-                return spec.steps
-            case Retention():
-                return (spec.cohort, spec.activity)
-        return ()
+        return self.spec.references()
 
 
 @dataclass(frozen=True, slots=True)

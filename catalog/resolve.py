@@ -4,24 +4,29 @@ Checks here need more than one definition: unknown or ambiguous references, dupl
 columns a source does not declare, SQL that is not one safe expression, cycles among metrics, metric types
 that cannot be combined. A definition with an error is left out of the catalog, and so is anything built on
 it, so later stages only ever see a consistent catalog.
+
+Each metric type resolves its own fields (`MetricType.resolve`) through the `Resolver` methods documented
+here as its API: `ref`, `metric_refs`, `atomic_refs`, `sql`, `check_column`, `window`, `entity_on`, `report`.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
 from catalog import model as m
 from catalog.issues import Issue, Location, issue
 from catalog.joins import JoinProblem, JoinStep, join_path
-from catalog.schema import AtomicDef, DimensionDef, SourceDef
+from catalog.metric_types.atomic import Atomic
+from catalog.schema import DimensionDef, SourceDef
 from catalog.sqlexpr import ParsedExpr, parse_expression
 from catalog.validate import Item, Kind
 
-_TIME_TYPES = ("date", "timestamp")
+if TYPE_CHECKING:
+    from catalog.metric_types.base import MetricType
 
 
 class _Names:
@@ -43,8 +48,11 @@ class _Names:
         return self.bare.get(name, [])
 
 
-class _Resolver:
-    def __init__(self, items: Iterable[Item]) -> None:
+class Resolver:
+    """Resolves one set of validated items; metric types call its public methods from `MetricType.resolve`."""
+
+    def __init__(self, items: Iterable[Item], types: Mapping[str, MetricType[Any]]) -> None:
+        self.types = types
         self.issues: list[Issue] = []
         self.items: dict[Kind, dict[str, Item]] = {"sources": {}, "dimensions": {}, "metrics": {}}
         # Defined but invalid: references to them are not reported again as unknown.
@@ -53,7 +61,7 @@ class _Resolver:
             table = self.items[item.kind]
             if item.key in table:
                 first = table[item.key]
-                self._report(
+                self.report(
                     item,
                     (),
                     "S006",
@@ -83,7 +91,7 @@ class _Resolver:
     def _loc(self, item: Item, field: tuple[str | int, ...]) -> Location:
         return item.doc.position((*item.path, *field))
 
-    def _report(
+    def report(
         self,
         item: Item,
         field: tuple[str | int, ...],
@@ -91,16 +99,17 @@ class _Resolver:
         message: str,
         hint: str = "",
     ) -> None:
+        """Record an issue at `field` of `item` (a key path inside its definition)."""
         self.issues.append(issue(code, message, self._loc(item, field), hint))
 
-    def _ref(self, item: Item, field: tuple[str | int, ...], kind: Kind, name: str) -> str | None:
+    def ref(self, item: Item, field: tuple[str | int, ...], kind: Kind, name: str) -> str | None:
         """Resolve a reference written in `item`; reports unknown or ambiguous names."""
         found = self.names[kind].find(name, item.namespace)
         if len(found) == 1:
             return None if (kind, found[0]) in self.broken else found[0]
         code = {"sources": "R001", "dimensions": "R002", "metrics": "R003"}[kind]
         if found:
-            self._report(
+            self.report(
                 item,
                 field,
                 "R007",
@@ -110,7 +119,7 @@ class _Resolver:
             return None
         known = self.names[kind].keys
         close = difflib.get_close_matches(name, [*known, *(k.split(".", 1)[1] for k in known)], n=1)
-        self._report(
+        self.report(
             item,
             field,
             code,
@@ -119,22 +128,23 @@ class _Resolver:
         )
         return None
 
-    def _sql(self, item: Item, field: str, text: str, source: m.Source | None) -> bool:
-        """Check SQL written in a definition; with a source, also check the columns it reads."""
+    def sql(self, item: Item, field: str, text: str, source: m.Source | None, *, star: bool = False) -> bool:
+        """Check SQL written in a definition; with a source, also check the columns it reads. `star`: the
+        text may be `*` alone (the `expr` of a count)."""
         parsed, problems = parse_expression(text, f"`{field}`")
         # Reported at the field's key: a YAML scalar may be quoted or folded, so offsets inside the SQL
         # text do not map back to file columns; the message carries them instead.
         for problem in problems:
-            self._report(item, (field,), problem.code, problem.message, problem.hint)
+            self.report(item, (field,), problem.code, problem.message, problem.hint)
         if parsed is None:
             return False
-        if source is not None and not self._plain_columns(item, field, parsed):
+        if source is not None and not self._plain_columns(item, field, parsed, star):
             return False
         if source is not None and source.columns is not None:
             unknown = sorted(c for c in parsed.columns if c not in source.columns)
             for column in unknown:
                 close = difflib.get_close_matches(column, list(source.columns), n=1)
-                self._report(
+                self.report(
                     item,
                     (field,),
                     "R005",
@@ -144,11 +154,11 @@ class _Resolver:
             return not unknown
         return True
 
-    def _plain_columns(self, item: Item, field: str, parsed: ParsedExpr) -> bool:
-        """Expressions over one source name its columns bare; `*` only as the whole `expr` of a count."""
+    def _plain_columns(self, item: Item, field: str, parsed: ParsedExpr, star: bool) -> bool:
+        """Expressions over one source name its columns bare; `*` only where `star` allows it, alone."""
         if parsed.qualified:
             table, column = min(parsed.qualified)
-            self._report(
+            self.report(
                 item,
                 (field,),
                 "Q003",
@@ -156,10 +166,9 @@ class _Resolver:
                 f"write {column!r} alone: the expression reads its own source's row",
             )
             return False
-        counts = getattr(item.definition, "agg", "") == "count"
-        star_ok = isinstance(parsed.tree, exp.Star) and field == "expr" and counts
+        star_ok = star and isinstance(parsed.tree, exp.Star)
         if not star_ok and "*" in parsed.text and parsed.tree.find(exp.Star) is not None:
-            self._report(
+            self.report(
                 item,
                 (field,),
                 "Q003",
@@ -177,7 +186,7 @@ class _Resolver:
             columns = {c.lower(): t.value for c, t in d.columns.items()} if d.columns is not None else None
             primaries = [n for n, e in d.entities.items() if e.primary]
             if len(primaries) > 1:
-                self._report(
+                self.report(
                     item,
                     ("entities",),
                     "J003",
@@ -186,7 +195,7 @@ class _Resolver:
                 )
                 ok = False
             if columns is None:
-                self._report(
+                self.report(
                     item,
                     (),
                     "W001",
@@ -194,9 +203,9 @@ class _Resolver:
                     "list them under `columns:` (name: type) so expressions are checked",
                 )
             else:
-                ok &= self._check_column(item, ("time",), d.time, columns, key, _TIME_TYPES)
+                ok &= self.check_column(item, ("time",), d.time, columns, key, m.TIME_TYPES)
                 for name, entity in d.entities.items():
-                    ok &= self._check_column(item, ("entities", name, "column"), entity.column, columns, key)
+                    ok &= self.check_column(item, ("entities", name, "column"), entity.column, columns, key)
             if ok:
                 self.sources[key] = m.Source(
                     key=key,
@@ -210,7 +219,7 @@ class _Resolver:
                     location=self._loc(item, ()),
                 )
 
-    def _check_column(
+    def check_column(
         self,
         item: Item,
         field: tuple[str | int, ...],
@@ -223,7 +232,7 @@ class _Resolver:
             return True
         if column.lower() not in columns:
             close = difflib.get_close_matches(column.lower(), list(columns), n=1)
-            self._report(
+            self.report(
                 item,
                 field,
                 "R005",
@@ -232,7 +241,7 @@ class _Resolver:
             )
             return False
         if types and columns[column.lower()] not in types:
-            self._report(
+            self.report(
                 item,
                 field,
                 "S003",
@@ -245,13 +254,13 @@ class _Resolver:
     def resolve_dimensions(self) -> None:
         for key, item in self.items["dimensions"].items():
             d: DimensionDef = item.definition
-            source_key = self._ref(item, ("source",), "sources", d.source)
+            source_key = self.ref(item, ("source",), "sources", d.source)
             if source_key is None:
                 continue
             source = self.sources.get(source_key)
             if source is None:
                 continue  # the source itself is broken and already reported
-            if self._sql(item, "expr", d.expr, source):
+            if self.sql(item, "expr", d.expr, source):
                 self.dimensions[key] = m.Dimension(
                     key=key,
                     namespace=item.namespace,
@@ -272,7 +281,7 @@ class _Resolver:
             spec = self._spec(item)
             d = item.definition
             if d.overrides is not None:
-                target = self._ref(item, ("overrides", "metric"), "metrics", d.overrides.metric)
+                target = self.ref(item, ("overrides", "metric"), "metrics", d.overrides.metric)
                 if target is None:
                     continue  # before the usable set is computed, so metrics built on this one drop too
                 overrides[key] = m.Override(target, d.overrides.reason)
@@ -294,7 +303,7 @@ class _Resolver:
                 key=key,
                 namespace=item.namespace,
                 name=item.name,
-                type=d.type,
+                kind=self.types[d.type],
                 spec=specs[key],
                 label=m.Label(d.label.en, d.label.zh),
                 description=d.description,
@@ -310,7 +319,7 @@ class _Resolver:
                 definition=item.raw,
             )
             if d.status.value == "deprecated":
-                self._report(
+                self.report(
                     item,
                     ("status",),
                     "W002",
@@ -327,14 +336,14 @@ class _Resolver:
         sources = sorted(self._sources_read(key, specs))
         resolved: list[str] = []
         for i, name in enumerate(wanted):
-            dim_key = self._ref(item, ("dimensions", i), "dimensions", name)
+            dim_key = self.ref(item, ("dimensions", i), "dimensions", name)
             dimension = self.dimensions.get(dim_key) if dim_key else None
             if dim_key is None or dimension is None:
                 continue
             for source in sources:
                 found = self._join_path(source, dimension.source)
                 if isinstance(found, JoinProblem):
-                    self._report(
+                    self.report(
                         item,
                         ("dimensions", i),
                         found.code,
@@ -356,54 +365,28 @@ class _Resolver:
     def _sources_read(self, key: str, specs: dict[str, m.Spec]) -> set[str]:
         """Sources of the atomic metrics under `key` (the metric graph is acyclic here)."""
         spec = specs[key]
-        if isinstance(spec, m.Atomic):
+        if isinstance(spec, Atomic):
             return {spec.source}
-        return set().union(*(self._sources_read(ref, specs) for ref in _references(spec)))
+        return set().union(*(self._sources_read(ref, specs) for ref in spec.references()))
 
     def _spec(self, item: Item) -> m.Spec | None:
-        d = item.definition
-        handler = getattr(self, f"_spec_{d.type}")
-        spec: m.Spec | None = handler(item, d)
+        spec: m.Spec | None = self.types[item.definition.type].resolve(self, item, item.definition)
         return spec
 
-    def _spec_atomic(self, item: Item, d: AtomicDef) -> m.Spec | None:
-        source_key = self._ref(item, ("source",), "sources", d.source)
-        source = self.sources.get(source_key) if source_key else None
-        if source is None:
-            return None
-        ok = True
-        if d.expr is None and d.agg.value != "count":
-            self._report(
-                item,
-                (),
-                "S002",
-                f"metric {item.key!r} aggregates with {d.agg.value} but has no `expr`",
-                "add `expr:` naming the column (or expression) to aggregate",
-            )
-            ok = False
-        if d.expr is not None:
-            ok &= self._sql(item, "expr", d.expr, source)
-        if d.filter is not None:
-            ok &= self._sql(item, "filter", d.filter, source)
-        time = (d.time or "").lower() or None
-        if time is not None and source.columns is not None:
-            ok &= self._check_column(item, ("time",), time, dict(source.columns), source.key, _TIME_TYPES)
-        if not ok:
-            return None
-        return m.Atomic(source_key or "", d.agg.value, d.expr, d.filter, time)
-
-    def _metric_refs(self, item: Item, fields: dict[tuple[str | int, ...], str]) -> list[str] | None:
-        resolved = [self._ref(item, field, "metrics", name) for field, name in fields.items()]
+    def metric_refs(self, item: Item, fields: dict[tuple[str | int, ...], str]) -> list[str] | None:
+        """The metrics named at `fields` (key path → name written), or None when one does not resolve."""
+        resolved = [self.ref(item, field, "metrics", name) for field, name in fields.items()]
         return None if any(r is None for r in resolved) else [r for r in resolved if r]
 
-    def _atomic_refs(self, item: Item, fields: dict[tuple[str | int, ...], str]) -> list[str] | None:
-        refs = self._metric_refs(item, fields)
+    def atomic_refs(self, item: Item, fields: dict[tuple[str | int, ...], str]) -> list[str] | None:
+        """Like `metric_refs`, and each must be an atomic metric (R008)."""
+        refs = self.metric_refs(item, fields)
         if refs is None:
             return None
         for (field, _), ref in zip(fields.items(), refs, strict=True):
             ref_type = self.items["metrics"][ref].definition.type
             if ref_type != "atomic":
-                self._report(
+                self.report(
                     item,
                     field,
                     "R008",
@@ -413,12 +396,13 @@ class _Resolver:
                 return None
         return refs
 
-    def _window(self, item: Item, field: str, text: str | None) -> m.Window | bool | None:
+    def window(self, item: Item, field: str, text: str | None) -> m.Window | bool | None:
+        """`text` as a duration: None when absent, False (reported, S007) when it is not one."""
         if text is None:
             return None
         window = m.Window.parse(text)
         if window is None:
-            self._report(
+            self.report(
                 item,
                 (field,),
                 "S007",
@@ -428,44 +412,13 @@ class _Resolver:
             return False
         return window
 
-    def _spec_ratio(self, item: Item, d: Any) -> m.Spec | None:
-        refs = self._metric_refs(item, {("numerator",): d.numerator, ("denominator",): d.denominator})
-        return m.Ratio(*refs) if refs else None
-
-    def _spec_derived(self, item: Item, d: Any) -> m.Spec | None:
-        if not self._sql(item, "expr", d.expr, None):
-            return None
-        parsed, _ = parse_expression(d.expr, "`expr`")
-        assert parsed is not None
-        written = {}
-        for column in parsed.tree.find_all(exp.Column):
-            text = f"{column.table}.{column.name}" if column.table else column.name
-            written[text] = text
-        if not written:
-            self._report(
-                item,
-                ("expr",),
-                "R003",
-                "a derived metric's `expr` must use at least one metric",
-                "write arithmetic over metric names, e.g. `gmv - refund_amount`",
-            )
-            return None
-        refs = self._metric_refs(item, {("expr", t): t for t in written})
-        return m.Derived(d.expr, dict(zip(written, refs, strict=True))) if refs is not None else None
-
-    def _spec_cumulative(self, item: Item, d: Any) -> m.Spec | None:
-        refs = self._atomic_refs(item, {("metric",): d.metric})
-        window = self._window(item, "window", d.window)
-        if refs is None or window is False:
-            return None
-        return m.Cumulative(refs[0], window or None)  # type: ignore[arg-type]
-
-    def _entity_on(self, item: Item, entity: str, metric_keys: list[str]) -> bool:
+    def entity_on(self, item: Item, entity: str, metric_keys: list[str]) -> bool:
+        """Whether every (atomic) metric of `metric_keys` reads a source with `entity`; reports R006."""
         for key in metric_keys:
             source = self._source_of(key)
             if source is not None and source.entity(entity) is None:
                 known = ", ".join(e.name for e in source.entities) or "none"
-                self._report(
+                self.report(
                     item,
                     ("entity",),
                     "R006",
@@ -479,31 +432,6 @@ class _Resolver:
         d = self.items["metrics"][metric_key].definition
         found = self.names["sources"].find(d.source, self.items["metrics"][metric_key].namespace)
         return self.sources.get(found[0]) if len(found) == 1 else None
-
-    def _spec_conversion(self, item: Item, d: Any) -> m.Spec | None:
-        refs = self._atomic_refs(item, {("base",): d.base, ("conversion",): d.conversion})
-        window = self._window(item, "window", d.window)
-        if refs is None or not isinstance(window, m.Window) or not self._entity_on(item, d.entity, refs):
-            return None
-        return m.Conversion(d.entity, refs[0], refs[1], window, d.calculation)
-
-    def _spec_funnel(self, item: Item, d: Any) -> m.Spec | None:
-        refs = self._atomic_refs(item, {("steps", i): step for i, step in enumerate(d.steps)})
-        window = self._window(item, "window", d.window)
-        if refs is None or window is False or not self._entity_on(item, d.entity, refs):
-            return None
-        return m.Funnel(d.entity, tuple(refs), window or None)  # type: ignore[arg-type]
-
-    def _spec_retention(self, item: Item, d: Any) -> m.Spec | None:
-        refs = self._atomic_refs(item, {("cohort",): d.cohort, ("activity",): d.activity})
-        offset = self._window(item, "offset", d.offset)
-        if refs is None or not isinstance(offset, m.Window) or not self._entity_on(item, d.entity, refs):
-            return None
-        return m.Retention(d.entity, refs[0], refs[1], offset)
-
-    def _spec_period_over_period(self, item: Item, d: Any) -> m.Spec | None:
-        refs = self._atomic_refs(item, {("metric",): d.metric})
-        return m.PeriodOverPeriod(refs[0], d.compare_to, d.calculation) if refs else None
 
     def _without_cycles_or_broken(self, specs: dict[str, m.Spec]) -> set[str]:
         """Keys whose components all resolved, with no cycle; reports each cycle once."""
@@ -520,7 +448,7 @@ class _Resolver:
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
                     item = self.items["metrics"][key]
-                    self._report(
+                    self.report(
                         item,
                         (),
                         "R004",
@@ -529,7 +457,7 @@ class _Resolver:
                     )
                 return False
             state[key] = "visiting"
-            ok = all([visit(ref, [*trail, key]) for ref in _references(specs[key])])
+            ok = all([visit(ref, [*trail, key]) for ref in specs[key].references()])
             state[key] = "ok" if ok else "bad"
             return ok
 
@@ -538,13 +466,10 @@ class _Resolver:
         return {k for k, s in state.items() if s == "ok"}
 
 
-def _references(spec: m.Spec) -> tuple[str, ...]:
-    return m.Metric("", "", "", "", spec, m.Label("", ""), "", "", "").references()
-
-
-def resolve(items: Iterable[Item]) -> tuple[m.Catalog, list[Issue]]:
-    """Build the catalog from validated items; returns it with every issue found."""
-    resolver = _Resolver(items)
+def resolve(items: Iterable[Item], types: Mapping[str, MetricType[Any]]) -> tuple[m.Catalog, list[Issue]]:
+    """Build the catalog from validated items, each metric resolved by its type among `types` (by name);
+    returns it with every issue found."""
+    resolver = Resolver(items, types)
     resolver.resolve_sources()
     resolver.resolve_dimensions()
     resolver.joinable = m.Catalog(sources=resolver.sources)

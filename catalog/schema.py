@@ -2,7 +2,9 @@
 
 These models are the boundary: they check the shape (fields, types, enum values) of one file. References
 between definitions and the SQL inside them are checked later (`catalog.resolve`, `catalog.sqlexpr`).
-`docs/definitions.md` documents every field; keep the two together.
+Each metric type's own fields are in its module (`catalog.metric_types`, built on `MetricBase`), and the
+model of a whole file is `catalog.metric_types.registry.file_definition()`. `docs/definitions.md`
+documents every field; keep them together.
 """
 
 from __future__ import annotations
@@ -56,21 +58,21 @@ ColumnTypeField = Annotated[ColumnType, Field(strict=False)]
 StatusField = Annotated[Status, Field(strict=False)]
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class LabelDef(_Strict):
+class LabelDef(Strict):
     en: Text
     zh: Text
 
 
-class EntityDef(_Strict):
+class EntityDef(Strict):
     column: Name
     primary: bool = False
 
 
-class SourceDef(_Strict):
+class SourceDef(Strict):
     table: Name
     description: Text | None = None
     time: Name | None = None
@@ -78,7 +80,7 @@ class SourceDef(_Strict):
     entities: dict[Name, EntityDef] = Field(default_factory=dict)
 
 
-class DimensionDef(_Strict):
+class DimensionDef(Strict):
     source: Name
     expr: SqlText
     label: LabelDef
@@ -86,12 +88,14 @@ class DimensionDef(_Strict):
     type: Literal["categorical", "time"] = "categorical"
 
 
-class OverrideDef(_Strict):
+class OverrideDef(Strict):
     metric: Name
     reason: Text
 
 
-class _MetricBase(_Strict):
+class MetricBase(Strict):
+    """The fields every metric has; each metric type adds its own (`catalog.metric_types`)."""
+
     label: LabelDef
     description: Text
     stage: StageField
@@ -103,109 +107,3 @@ class _MetricBase(_Strict):
     tags: list[Name] = Field(default_factory=list)
     dimensions: list[Name] = Field(default_factory=list)
     """Dimensions the metric promises to be sliceable by; lint checks each has a many-to-one join path."""
-
-
-class AtomicDef(_MetricBase):
-    """One aggregation over one source: `agg(expr)` over the rows that pass `filter`."""
-
-    type: Literal["atomic"]
-    source: Name
-    agg: AggField
-    expr: SqlText | None = None
-    filter: SqlText | None = None
-    time: Name | None = None
-
-
-class RatioDef(_MetricBase):
-    """`numerator / denominator`, both metrics, computed in floating point with division by zero as NULL."""
-
-    type: Literal["ratio"]
-    numerator: Name
-    denominator: Name
-
-
-class DerivedDef(_MetricBase):
-    """Arithmetic over other metrics, e.g. `gmv - refund_amount`."""
-
-    type: Literal["derived"]
-    expr: SqlText
-
-
-class CumulativeDef(_MetricBase):
-    """Running total of an atomic metric from the start of the range, or over a trailing `window`."""
-
-    type: Literal["cumulative"]
-    metric: Name
-    window: Name | None = None
-
-
-class ConversionDef(_MetricBase):
-    """Entities that did `base` and then `conversion` within `window`, per cohort of the base event."""
-
-    type: Literal["conversion"]
-    entity: Name
-    base: Name
-    conversion: Name
-    window: Name
-    calculation: Literal["rate", "count"] = "rate"
-
-
-class FunnelDef(_MetricBase):
-    """Ordered steps (atomic metrics over event sources) done by the same entity within `window`."""
-
-    type: Literal["funnel"]
-    entity: Name
-    steps: Annotated[list[Name], Field(min_length=2, max_length=20)]
-    window: Name | None = None
-
-
-class RetentionDef(_MetricBase):
-    """Share of a cohort (first `cohort` event at the grain) active again (`activity`) at `offset`."""
-
-    type: Literal["retention"]
-    entity: Name
-    cohort: Name
-    activity: Name
-    offset: Name
-
-
-class PeriodOverPeriodDef(_MetricBase):
-    """A metric against the previous period or the same period a year earlier."""
-
-    type: Literal["period_over_period"]
-    metric: Name
-    compare_to: Literal["previous_period", "previous_year"] = "previous_period"
-    calculation: Literal["difference", "ratio", "growth", "previous"] = "growth"
-
-
-MetricDef = Annotated[
-    AtomicDef
-    | RatioDef
-    | DerivedDef
-    | CumulativeDef
-    | ConversionDef
-    | FunnelDef
-    | RetentionDef
-    | PeriodOverPeriodDef,
-    Field(discriminator="type"),
-]
-
-METRIC_TYPES: dict[str, type[_MetricBase]] = {
-    "atomic": AtomicDef,
-    "ratio": RatioDef,
-    "derived": DerivedDef,
-    "cumulative": CumulativeDef,
-    "conversion": ConversionDef,
-    "funnel": FunnelDef,
-    "retention": RetentionDef,
-    "period_over_period": PeriodOverPeriodDef,
-}
-
-
-class FileDef(_Strict):
-    """One definition file. The namespace defaults to the folder the file sits in."""
-
-    namespace: Name | None = None
-    sources: dict[Name, SourceDef] = Field(default_factory=dict)
-    dimensions: dict[Name, DimensionDef] = Field(default_factory=dict)
-    metrics: dict[Name, MetricDef] = Field(default_factory=dict)

@@ -97,7 +97,8 @@ def _code_fingerprint() -> str:
     package = Path(__file__).parent
     versions = f"{FORMAT}|{sys.version}|{sqlglot.__version__}|{pydantic.version.VERSION}"
     digest = hashlib.sha256(versions.encode())
-    for source in sorted([*package.glob("*.py"), *package.glob("compare/*.py")]):
+    pipeline = ("*.py", "compare/*.py", "metric_types/*.py")
+    for source in sorted(path for pattern in pipeline for path in package.glob(pattern)):
         digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()

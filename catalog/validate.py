@@ -11,6 +11,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
@@ -18,10 +19,14 @@ from pydantic import BaseModel, ValidationError
 
 from catalog.issues import Issue, issue
 from catalog.load import Document
-from catalog.schema import METRIC_TYPES, DimensionDef, FileDef, SourceDef
+from catalog.metric_types.base import MetricType
+from catalog.metric_types.registry import by_name
+from catalog.schema import DimensionDef, SourceDef
 
 Kind = Literal["sources", "dimensions", "metrics"]
 KINDS: tuple[Kind, ...] = ("sources", "dimensions", "metrics")
+FILE_FIELDS = ("namespace", *KINDS)
+STANDARD_TYPES = by_name()
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_ERRORS_PER_ITEM = 20
@@ -45,8 +50,11 @@ class Item:
         return f"{self.namespace}.{self.name}"
 
 
-def validate_document(doc: Document, default_namespace: str) -> tuple[list[Item], list[Issue]]:
-    """Validate one document; returns the items that passed and the issues found."""
+def validate_document(
+    doc: Document, default_namespace: str, types: Mapping[str, MetricType[Any]] = STANDARD_TYPES
+) -> tuple[list[Item], list[Issue]]:
+    """Validate one document, its metrics against `types` (by name); returns the items that passed and the
+    issues found."""
     if not isinstance(doc.data, dict):
         return [], [
             issue(
@@ -58,8 +66,8 @@ def validate_document(doc: Document, default_namespace: str) -> tuple[list[Item]
         ]
     issues: list[Issue] = []
     for key in doc.data:
-        if key not in FileDef.model_fields:
-            issues.append(_unknown_field(doc, (key,), key, list(FileDef.model_fields)))
+        if key not in FILE_FIELDS:
+            issues.append(_unknown_field(doc, (key,), key, list(FILE_FIELDS)))
     namespace = doc.data.get("namespace", default_namespace)
     if not isinstance(namespace, str) or not SNAKE_CASE.match(namespace):
         issues.append(
@@ -87,7 +95,7 @@ def validate_document(doc: Document, default_namespace: str) -> tuple[list[Item]
             )
             continue
         for name, raw in section.items():
-            item, found = _validate_item(doc, kind, namespace, name, raw)
+            item, found = _validate_item(doc, kind, namespace, name, raw, types)
             issues.extend(found)
             items.append(item)
     return items, issues
@@ -99,6 +107,7 @@ def _validate_item(
     namespace: str,
     name: str,
     raw: Any,
+    types: Mapping[str, MetricType[Any]],
 ) -> tuple[Item, list[Issue]]:
     path = (kind, name)
     broken = Item(kind, namespace, name, None, raw if isinstance(raw, dict) else {}, doc, path)
@@ -115,7 +124,7 @@ def _validate_item(
     if not isinstance(raw, dict):
         issues.append(issue("S003", f"{kind[:-1]} {name!r} must be a mapping of fields", doc.position(path)))
         return broken, issues
-    model = _model_for(kind, raw)
+    model = _model_for(kind, raw, types)
     if model is None:
         given = raw.get("type")
         if given is None:
@@ -124,17 +133,17 @@ def _validate_item(
                     "S002",
                     f"metric {name!r} has no `type`",
                     doc.position(path),
-                    f"add `type:` — one of {', '.join(METRIC_TYPES)}",
+                    f"add `type:` — one of {', '.join(types)}",
                 )
             )
         else:
-            close = difflib.get_close_matches(str(given), list(METRIC_TYPES), n=1)
+            close = difflib.get_close_matches(str(given), list(types), n=1)
             issues.append(
                 issue(
                     "S004",
                     f"unknown metric type {given!r}",
                     doc.position((*path, "type")),
-                    f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(METRIC_TYPES)}",
+                    f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(types)}",
                 )
             )
         return broken, issues
@@ -149,13 +158,16 @@ def _validate_item(
     return Item(kind, namespace, name, definition, raw, doc, path), issues
 
 
-def _model_for(kind: Kind, raw: dict[str, Any]) -> type[BaseModel] | None:
+def _model_for(
+    kind: Kind, raw: dict[str, Any], types: Mapping[str, MetricType[Any]]
+) -> type[BaseModel] | None:
     if kind == "sources":
         return SourceDef
     if kind == "dimensions":
         return DimensionDef
     type_name = raw.get("type")
-    return METRIC_TYPES.get(type_name) if isinstance(type_name, str) else None
+    found = types.get(type_name) if isinstance(type_name, str) else None
+    return found.definition() if found is not None else None
 
 
 def _from_pydantic(doc: Document, path: tuple[str, ...], model: type[BaseModel], error: Any) -> Issue:

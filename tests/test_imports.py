@@ -64,13 +64,24 @@ def _imported(tree: ast.AST, module: str, is_package: bool, modules: Container[s
 
 
 def _graph() -> dict[str, set[str]]:
+    """Module → the project modules it imports. Importing `a.b.c` runs the packages `a` and `a.b` first, so
+    those count too, except the packages the importing module itself sits in (already running)."""
     modules = _modules()
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        imported = _imported(tree, name, path.name == "__init__.py", modules)
-        graph[name] = {m for m in imported if m in modules and m != name}
+        own = _packages(name) | {name}
+        imported = set()
+        for target in _imported(tree, name, path.name == "__init__.py", modules):
+            imported |= {target, *_packages(target)} - own
+        graph[name] = {m for m in imported if m in modules}
     return graph
+
+
+def _packages(module: str) -> set[str]:
+    """`a.b.c` → {"a", "a.b"}."""
+    parts = module.split(".")
+    return {".".join(parts[:i]) for i in range(1, len(parts))}
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -15,6 +15,7 @@ from sqlglot import exp
 from catalog import schema
 from catalog.demo_data import generate, write_duckdb
 from catalog.load import load_file
+from catalog.metric_types.registry import METRIC_TYPES, file_definition
 from catalog.sqlexpr import DEFINITION_DIALECT, parse_expression
 
 ROOT = Path(__file__).resolve().parents[1] / "metric_defs"
@@ -28,6 +29,8 @@ FUNNEL_STEPS = (
     "leads_referral",
 )
 AARRR_TYPES = {"cumulative", "conversion", "funnel", "retention", "period_over_period"}
+DEFINITIONS = {kind.name: kind.definition() for kind in METRIC_TYPES}
+ATOMIC = DEFINITIONS["atomic"]
 """Computed by the compiler only; tests/compile/test_aarrr_library.py checks their values on the demo."""
 
 Key = tuple[str, str]  # (namespace, name)
@@ -53,7 +56,7 @@ def _library() -> tuple[dict[str, schema.SourceDef], dict[str, schema.DimensionD
             dimensions[name] = schema.DimensionDef.model_validate(item)
         for name, item in doc.data.get("metrics", {}).items():
             assert (namespace, name) not in metrics, (namespace, name)
-            metrics[(namespace, name)] = schema.METRIC_TYPES[item["type"]].model_validate(item)
+            metrics[(namespace, name)] = DEFINITIONS[item["type"]].model_validate(item)
     return sources, dimensions, metrics
 
 
@@ -78,7 +81,7 @@ def test_every_file_is_a_valid_definition_file() -> None:
     for path in _files():
         doc, _ = load_file(path)
         assert doc is not None
-        schema.FileDef.model_validate(doc.data)
+        file_definition().model_validate(doc.data)
 
 
 def test_size_stages_and_namespaces() -> None:
@@ -95,11 +98,11 @@ def test_labels_are_unique_across_the_library() -> None:
 
 
 def test_no_two_atomic_metrics_mean_the_same_thing() -> None:
-    def meaning(m: schema.AtomicDef) -> tuple[str, ...]:
+    def meaning(m: Any) -> tuple[str, ...]:
         normal = [" ".join((text or "").lower().split()) for text in (m.expr, m.filter)]
         return (m.source, m.agg.value, *normal)
 
-    seen = Counter(meaning(m) for m in METRICS.values() if isinstance(m, schema.AtomicDef))
+    seen = Counter(meaning(m) for m in METRICS.values() if isinstance(m, ATOMIC))
     assert [key for key, n in seen.items() if n > 1] == []
 
 
@@ -114,7 +117,7 @@ def test_every_metric_says_what_it_counts() -> None:
 def test_the_b2b_funnel_is_seven_atomic_steps_on_their_own_time() -> None:
     for step in FUNNEL_STEPS:
         metric = METRICS[("sales", step)]
-        assert isinstance(metric, schema.AtomicDef) and metric.source == "leads", step
+        assert isinstance(metric, ATOMIC) and metric.source == "leads", step
         assert metric.agg == schema.Agg.COUNT_DISTINCT and metric.expr == "lead_id", step
         assert metric.filter == f"{metric.time} IS NOT NULL", step
 
@@ -126,7 +129,7 @@ def test_sql_parses_and_reads_only_declared_columns() -> None:
         assert parsed is not None, (name, problems)
         assert parsed.columns <= set(source.columns or {}), name
     for key, metric in METRICS.items():
-        if not isinstance(metric, schema.AtomicDef):
+        if not isinstance(metric, ATOMIC):
             continue
         source = SOURCES[metric.source]
         declared = set(source.columns or {})
@@ -150,10 +153,10 @@ def test_dimensions_and_entities_point_at_real_sources() -> None:
 
 def test_references_resolve() -> None:
     for (namespace, _), metric in METRICS.items():
-        if isinstance(metric, schema.RatioDef):
+        if isinstance(metric, DEFINITIONS["ratio"]):
             _resolve(metric.numerator, namespace)
             _resolve(metric.denominator, namespace)
-        elif isinstance(metric, schema.DerivedDef):
+        elif isinstance(metric, DEFINITIONS["derived"]):
             parsed, problems = parse_expression(metric.expr, "expr")
             assert parsed is not None, problems
             for column in parsed.tree.find_all(exp.Column):
@@ -175,7 +178,7 @@ def _value(con: duckdb.DuckDBPyConnection, key: Key, cache: dict[Key, Any]) -> A
         return cache[key]
     namespace, _ = key
     metric = METRICS[key]
-    if isinstance(metric, schema.AtomicDef):
+    if isinstance(metric, ATOMIC):
         aggregate = {
             "count": "COUNT(*)",
             "count_distinct": f"COUNT(DISTINCT {metric.expr})",
@@ -183,12 +186,12 @@ def _value(con: duckdb.DuckDBPyConnection, key: Key, cache: dict[Key, Any]) -> A
         where = f" WHERE {metric.filter}" if metric.filter else ""
         row = con.execute(f"SELECT {aggregate} FROM {SOURCES[metric.source].table}{where}").fetchone()
         value = row[0] if row else None
-    elif isinstance(metric, schema.RatioDef):
+    elif isinstance(metric, DEFINITIONS["ratio"]):
         numerator = _value(con, _resolve(metric.numerator, namespace), cache)
         denominator = _value(con, _resolve(metric.denominator, namespace), cache)
         value = float(numerator) / float(denominator) if denominator else None
     else:
-        assert isinstance(metric, schema.DerivedDef)
+        assert isinstance(metric, DEFINITIONS["derived"])
         parsed, _ = parse_expression(metric.expr, "expr")
         assert parsed is not None
 

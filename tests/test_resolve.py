@@ -8,6 +8,9 @@ import pytest
 
 from catalog import model as m
 from catalog.lint import LintResult, lint_texts
+from catalog.metric_types.atomic import Atomic
+from catalog.metric_types.derived import Derived
+from catalog.metric_types.ratio import Ratio
 
 BASE = Path(__file__).parent / "fixtures" / "lint_base"
 BASE_FILES = {str(p.relative_to(BASE)): p.read_text("utf-8") for p in sorted(BASE.rglob("*.yaml"))}
@@ -29,7 +32,7 @@ def test_the_base_catalog_resolves_every_metric_type() -> None:
     types = {metric.type for metric in result.catalog.metrics.values()}
     assert types == {"atomic", "ratio", "derived", "cumulative", "conversion", "period_over_period"}
     gmv = result.catalog.metrics["finance.gmv"]
-    assert gmv.spec == m.Atomic("common.orders", "sum", "amount", "status = 'paid'", "paid_at")
+    assert gmv.spec == Atomic("common.orders", "sum", "amount", "status = 'paid'", "paid_at")
     assert gmv.dimensions == ("common.channel", "common.order_status")
     assert gmv.location.file == "finance/metrics.yaml" and gmv.location.line == 8
 
@@ -40,12 +43,12 @@ def test_a_bare_name_prefers_the_own_namespace_then_any_namespace() -> None:
   gmv_copy: {{type: ratio, numerator: gmv, denominator: growth.signups, {META}}}
 """
     )
-    assert result.catalog.metrics["finance.gmv_copy"].spec == m.Ratio("finance.gmv", "growth.signups")
+    assert result.catalog.metrics["finance.gmv_copy"].spec == Ratio("finance.gmv", "growth.signups")
 
 
 def test_derived_metrics_record_how_each_written_name_resolved() -> None:
     spec = lint().catalog.metrics["growth.orders_per_signup"].spec
-    assert isinstance(spec, m.Derived)
+    assert isinstance(spec, Derived)
     assert dict(spec.refs) == {"ordering_users": "growth.ordering_users", "signups": "growth.signups"}
 
 

@@ -15,13 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+from catalog.metric_types.registry import METRIC_TYPES
+
 Lang = Literal["zh", "en"]
 LANGUAGES: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANGUAGE: Lang = "zh"
 COOKIE = "caliber_lang"
 
-# key -> (zh, en). Placeholders use str.format names.
-STRINGS: dict[str, tuple[str, str]] = {
+# key -> (zh, en). Placeholders use str.format names. Each metric type brings its own words (its name
+# `type_<name>`, the phrases of its formula and roles): `MetricType.words`.
+_PAGES: dict[str, tuple[str, str]] = {
     "app_name": ("Caliber 指标口径目录", "Caliber metric catalog"),
     "search": ("搜索", "Search"),
     "search_placeholder": ("指标名、中英文名称或描述", "Name, Chinese or English label, description"),
@@ -113,71 +116,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stage_retention": ("留存", "Retention"),
     "stage_revenue": ("收入", "Revenue"),
     "stage_referral": ("推荐", "Referral"),
-    # metric types
-    "type_atomic": ("原子指标", "atomic"),
-    "type_ratio": ("比率", "ratio"),
-    "type_derived": ("派生指标", "derived"),
-    "type_cumulative": ("累计指标", "cumulative"),
-    "type_conversion": ("转化指标", "conversion"),
-    "type_funnel": ("漏斗", "funnel"),
-    "type_retention": ("留存", "retention"),
-    "type_period_over_period": ("同环比", "period over period"),
-    # aggregations, as a phrase "<agg> of X"
-    "agg_count": ("{what}的行数", "number of rows of {what}"),
-    "agg_count_distinct": ("{what}中不同 {expr} 的个数", "number of distinct {expr} in {what}"),
-    "agg_sum": ("{what}中 {expr} 的合计", "sum of {expr} over {what}"),
-    "agg_avg": ("{what}中 {expr} 的平均值", "average of {expr} over {what}"),
-    "agg_min": ("{what}中 {expr} 的最小值", "minimum of {expr} over {what}"),
-    "agg_max": ("{what}中 {expr} 的最大值", "maximum of {expr} over {what}"),
-    "rows_of": ("{source}（表 {table}）", "{source} (table {table})"),
-    "where": ("，仅统计满足 {filter} 的行", ", only rows where {filter}"),
-    "on_time": ("，按时间列 {time} 归属到时间段", ", placed in time by {time}"),
-    "ratio_words": (
-        "{numerator} 除以 {denominator}（分母为 0 时为空）",
-        "{numerator} divided by {denominator} (empty when the denominator is 0)",
-    ),
-    "derived_words": ("按表达式 {expr} 计算，其中", "computed as {expr}, where"),
-    "cumulative_all": (
-        "{metric} 从时间范围起点开始的累计值",
-        "running total of {metric} from the start of the range",
-    ),
-    "cumulative_window": (
-        "{metric} 在最近 {window} 内的滚动合计",
-        "total of {metric} over the trailing {window}",
-    ),
-    "conversion_rate": (
-        "完成 {base} 的 {entity} 中，在 {window} 内又完成 {conversion} 的比例",
-        "share of {entity}s doing {base} who then do {conversion} within {window}",
-    ),
-    "conversion_count": (
-        "完成 {base} 后在 {window} 内又完成 {conversion} 的 {entity} 数",
-        "number of {entity}s doing {base} who then do {conversion} within {window}",
-    ),
-    "funnel_words": (
-        "同一 {entity} 依次完成以下步骤{window}",
-        "the same {entity} doing these steps in order{window}",
-    ),
-    "funnel_window": ("（{window} 内）", " (within {window})"),
-    "retention_words": (
-        "以 {cohort} 划分 {entity} 队列，{offset} 后仍有 {activity} 的比例",
-        "share of the {entity} cohort of {cohort} doing {activity} again {offset} later",
-    ),
-    "pop_previous_period": ("上一周期", "the previous period"),
-    "pop_previous_year": ("去年同期", "the same period a year earlier"),
-    "pop_growth": ("{metric} 相对{compare}的增长率", "growth of {metric} against {compare}"),
-    "pop_difference": ("{metric} 与{compare}之差", "{metric} minus its value in {compare}"),
-    "pop_ratio": ("{metric} 与{compare}之比", "{metric} divided by its value in {compare}"),
-    "pop_previous": ("{metric} 在{compare}的值", "{metric} in {compare}"),
-    "role_numerator": ("分子", "numerator"),
-    "role_denominator": ("分母", "denominator"),
-    "role_metric": ("基础指标", "metric"),
-    "role_base": ("起始事件", "base event"),
-    "role_conversion": ("转化事件", "conversion event"),
-    "role_step": ("第 {n} 步", "step {n}"),
-    "role_cohort": ("队列事件", "cohort event"),
-    "role_activity": ("活跃事件", "activity event"),
-    "role_term": ("{name}", "{name}"),
     "unknown_metric": ("（未知指标 {key}）", "(unknown metric {key})"),
+}
+STRINGS: dict[str, tuple[str, str]] = {
+    **_PAGES,
+    **{key: (zh, en) for kind in METRIC_TYPES for key, zh, en in kind.words.strings},
 }
 
 

@@ -11,18 +11,15 @@ ambiguous name stays ambiguous here too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from sqlglot import exp
-
+from catalog.metric_types.registry import by_name
 from catalog.model import Catalog, split_key
-from catalog.sqlexpr import parse_expression
 from catalog.store.overlay import Stored, lint_overlay
 from catalog.store.repository import Repository
 
-# Fields of a metric definition that name one other metric; `steps` names several, a derived `expr` some.
-_ONE_METRIC = ("numerator", "denominator", "metric", "base", "conversion", "cohort", "activity")
+_TYPES = by_name()
 
 
 def pinned_catalog(repo: Repository, current: Catalog, key: str, number: int) -> Catalog | None:
@@ -53,20 +50,9 @@ def pinned_catalog(repo: Repository, current: Catalog, key: str, number: int) ->
 
 def referenced_names(definition: Mapping[str, Any]) -> list[str]:
     """Metric names as written in a definition: `{"type": "ratio", "numerator": "a", ...}` → ["a", ...]."""
-    names = [v for f in _ONE_METRIC if isinstance(v := definition.get(f), str)]
-    steps = definition.get("steps")
-    if isinstance(steps, list):
-        names += [s for s in steps if isinstance(s, str)]
+    kind = _TYPES.get(definition.get("type"))  # type: ignore[arg-type]
+    names = kind.names(definition) if kind is not None else []
     overrides = definition.get("overrides")
     if isinstance(overrides, Mapping) and isinstance(overrides.get("metric"), str):
         names.append(overrides["metric"])
-    if definition.get("type") == "derived" and isinstance(definition.get("expr"), str):
-        names += _columns(definition["expr"])
     return names
-
-
-def _columns(text: str) -> Iterable[str]:
-    parsed, _ = parse_expression(text, "`expr`")
-    if parsed is None:
-        return []
-    return [f"{c.table}.{c.name}" if c.table else c.name for c in parsed.tree.find_all(exp.Column)]

@@ -23,18 +23,7 @@ from dataclasses import dataclass
 
 from app.web.i18n import Lang
 from catalog.compare.conflicts import Finding, findings_for
-from catalog.model import (
-    Atomic,
-    Catalog,
-    Conversion,
-    Cumulative,
-    Derived,
-    Funnel,
-    Metric,
-    PeriodOverPeriod,
-    Ratio,
-    Retention,
-)
+from catalog.model import Catalog, Metric
 
 Translate = Callable[..., str]
 
@@ -226,59 +215,7 @@ def label_of(catalog: Catalog, key: str, lang: Lang, t: Translate) -> str:
 def formula_words(metric: Metric, catalog: Catalog, lang: Lang, t: Translate) -> str:
     """The calculation in a sentence, naming components by their label, e.g.
     "Paid-channel signups divided by Signups (empty when the denominator is 0)"."""
-    spec = metric.spec
-
-    def name(key: str) -> str:
-        return label_of(catalog, key, lang, t)
-
-    match spec:
-        case Atomic():
-            return _atomic_words(spec, catalog, t)
-        case Ratio():
-            return t("ratio_words", numerator=name(spec.numerator), denominator=name(spec.denominator))
-        case Derived():
-            terms = "; ".join(f"{written} = {name(key)}" for written, key in spec.refs.items())
-            return f"{t('derived_words', expr=spec.expr)} {terms}"
-        case Cumulative():
-            if spec.window is None:
-                return t("cumulative_all", metric=name(spec.metric))
-            return t("cumulative_window", metric=name(spec.metric), window=spec.window)
-        case Conversion():
-            return t(
-                f"conversion_{spec.calculation}",
-                entity=spec.entity,
-                base=name(spec.base),
-                conversion=name(spec.conversion),
-                window=spec.window,
-            )
-        case Funnel():
-            window = t("funnel_window", window=spec.window) if spec.window else ""
-            steps = " → ".join(name(step) for step in spec.steps)
-            return f"{t('funnel_words', entity=spec.entity, window=window)}: {steps}"
-        case Retention():
-            return t(
-                "retention_words",
-                entity=spec.entity,
-                cohort=name(spec.cohort),
-                activity=name(spec.activity),
-                offset=spec.offset,
-            )
-        case PeriodOverPeriod():
-            return t(f"pop_{spec.calculation}", metric=name(spec.metric), compare=t(f"pop_{spec.compare_to}"))
-    return metric.type
-
-
-def _atomic_words(spec: Atomic, catalog: Catalog, t: Translate) -> str:
-    source = catalog.sources.get(spec.source)
-    table = source.table if source else "?"
-    what = t("rows_of", source=spec.source.rsplit(".", 1)[-1], table=table)
-    words = t(f"agg_{spec.agg}", what=what, expr=spec.expr or "*")
-    if spec.filter:
-        words += t("where", filter=spec.filter)
-    time = spec.time or (source.time if source else None)
-    if time:
-        words += t("on_time", time=time)
-    return words
+    return metric.kind.words.describe(metric.spec, catalog, t, lambda key: label_of(catalog, key, lang, t))
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +237,7 @@ def component_tree(
     """`metric` with its components, recursively (depth-limited; the resolver already refused cycles)."""
     children: list[Node] = []
     if depth < MAX_TREE_DEPTH:
-        for child_role, key in _roles(metric, t):
+        for child_role, key in metric.kind.words.roles(metric.spec, t):
             child = catalog.metrics.get(key)
             if child is None:
                 children.append(Node(key, t("unknown_metric", key=key), child_role, "", "", False, ()))
@@ -310,21 +247,3 @@ def component_tree(
     return Node(
         metric.key, label, role, metric.type, formula_words(metric, catalog, lang, t), True, tuple(children)
     )
-
-
-def _roles(metric: Metric, t: Translate) -> list[tuple[str, str]]:
-    spec = metric.spec
-    match spec:
-        case Ratio():
-            return [(t("role_numerator"), spec.numerator), (t("role_denominator"), spec.denominator)]
-        case Derived():
-            return [(t("role_term", name=written), key) for written, key in spec.refs.items()]
-        case Cumulative() | PeriodOverPeriod():
-            return [(t("role_metric"), spec.metric)]
-        case Conversion():
-            return [(t("role_base"), spec.base), (t("role_conversion"), spec.conversion)]
-        case Funnel():
-            return [(t("role_step", n=i), key) for i, key in enumerate(spec.steps, start=1)]
-        case Retention():
-            return [(t("role_cohort"), spec.cohort), (t("role_activity"), spec.activity)]
-    return []

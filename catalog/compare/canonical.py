@@ -4,7 +4,8 @@ An atomic metric is its physical table, aggregation, canonical expression, set o
 and time column. Ratio and derived metrics become a formula over their atomic leaves (a derived metric
 `gmv / paying_users` and a ratio of the same two are one formula); the other types keep their parameters
 (window, entity, steps…) and the canonical forms of their parts. Two metrics are equivalent exactly when
-their fingerprints are equal.
+their fingerprints are equal. Each metric type builds its form (`MetricType.canonical`) with the
+`Canonicalizer` methods `atomic`, `formula`, `composite`, `inline` and `entity`.
 
     >>> form = canonical_form("finance.paying_users", catalog)          # doctest: +SKIP
     >>> form.agg, sorted(form.filter)[0], form.time                      # doctest: +SKIP
@@ -28,12 +29,15 @@ from catalog.compare.normalize import (
     expression_tree,
     filter_terms,
     predicate_terms,
-    prepare,
     render,
 )
 from catalog.compare.normalize import (
     clear_caches as clear_normalize_caches,
 )
+from catalog.compare.normalize import (
+    prepare as prepare_tree,
+)
+from catalog.metric_types.atomic import Atomic
 from catalog.sqlexpr import DEFINITION_DIALECT
 
 # Every aggregate Caliber offers ignores NULL inputs: agg(e) over all rows = agg(e) over rows where e is set.
@@ -115,65 +119,11 @@ class Canonicalizer:
         return form
 
     def _build(self, metric: m.Metric) -> Canonical:
-        spec = metric.spec
-        match spec:
-            case m.Atomic():
-                return self._atomic(spec)
-            case m.Ratio():
-                num, den = self(spec.numerator), self(spec.denominator)
-                if num.formula is None and den.formula is None:
-                    # Two leaves: the text the formula pipeline renders for them, without running it.
-                    formula = f"{num.placeholder} / {den.placeholder}"
-                else:
-                    div = exp.Div(this=_formula_tree(num), expression=_formula_tree(den))
-                    formula = render(canonical_tree(div))
-                return Canonical("formula", formula=formula, parts=(("numerator", num), ("denominator", den)))
-            case m.Derived():
-                return self._derived(spec)
-            case m.Cumulative():
-                return Canonical(
-                    "cumulative",
-                    parts=(("metric", self(spec.metric)),),
-                    params=(("window", str(spec.window) if spec.window else "all time"),),
-                )
-            case m.Conversion():
-                return Canonical(
-                    "conversion",
-                    parts=(("base", self(spec.base)), ("conversion", self(spec.conversion))),
-                    params=(
-                        ("entity", self._entity(spec.entity, (spec.base, spec.conversion))),
-                        ("window", str(spec.window)),
-                        ("calculation", spec.calculation),
-                    ),
-                )
-            case m.Funnel():
-                steps = tuple((f"step {i}", self(step)) for i, step in enumerate(spec.steps, 1))
-                return Canonical(
-                    "funnel",
-                    parts=steps,
-                    params=(
-                        ("entity", self._entity(spec.entity, spec.steps)),
-                        ("window", str(spec.window) if spec.window else "none"),
-                    ),
-                )
-            case m.Retention():
-                return Canonical(
-                    "retention",
-                    parts=(("cohort", self(spec.cohort)), ("activity", self(spec.activity))),
-                    params=(
-                        ("entity", self._entity(spec.entity, (spec.cohort, spec.activity))),
-                        ("offset", str(spec.offset)),
-                    ),
-                )
-            case m.PeriodOverPeriod():
-                return Canonical(
-                    "period_over_period",
-                    parts=(("metric", self(spec.metric)),),
-                    params=(("compare_to", spec.compare_to), ("calculation", spec.calculation)),
-                )
-        raise TypeError(f"no canonical form for metric type {metric.type!r}")
+        return metric.kind.canonical(self, metric.spec)
 
-    def _atomic(self, spec: m.Atomic) -> Canonical:
+    # -- what metric types build their forms with (`MetricType.canonical`) ------------------------------
+    def atomic(self, spec: Atomic) -> Canonical:
+        """The form of an atomic metric: table, aggregation, canonical expression, filter terms, time."""
         table, primary, source_time = self._source(spec.source)
         agg, terms = spec.agg, filter_terms(spec.filter)
         value: str | None = None
@@ -210,29 +160,36 @@ class Canonicalizer:
             self.sources[key] = found
         return found
 
-    def _derived(self, spec: m.Derived) -> Canonical:
-        # A fresh parse, not the shared cache plus a copy: derived expressions are rarely written twice, and
-        # the resolver has already checked this one against the allow-list.
-        tree = sqlglot.parse_one(spec.expr, read=DEFINITION_DIALECT)
-        parts: dict[str, Canonical] = {}
-        for column in list(tree.find_all(exp.Column)):
-            written = f"{column.table}.{column.name}" if column.table else column.name
-            part = self(spec.refs[written])
-            parts[part.fingerprint] = part
-            replacement = _formula_tree(part)
-            if column is tree:
-                tree = replacement
-            else:
-                column.replace(replacement)
-        formula = render(canonical_tree(prepare(tree)))
-        return Canonical("formula", formula=formula, parts=tuple(("term", parts[k]) for k in sorted(parts)))
+    @staticmethod
+    def composite(
+        kind: str, parts: tuple[tuple[str, Canonical], ...], params: tuple[tuple[str, str], ...] = ()
+    ) -> Canonical:
+        """A form made of the forms of named parts and the type's parameters (window, entity…)."""
+        return Canonical(kind, parts=parts, params=params)
 
-    def _entity(self, entity: str, metric_keys: tuple[str, ...]) -> str:
+    @staticmethod
+    def formula(
+        formula: str | exp.Expr, parts: tuple[tuple[str, Canonical], ...], *, prepare: bool = False
+    ) -> Canonical:
+        """A ratio or derived form: arithmetic over leaves, given as its final text or as a tree over
+        `inline`d parts, which is canonicalised (after normalisation's rewrites with `prepare`)."""
+        if isinstance(formula, exp.Expr):
+            formula = render(canonical_tree(prepare_tree(formula) if prepare else formula))
+        return Canonical("formula", formula=formula, parts=parts)
+
+    @staticmethod
+    def inline(form: Canonical) -> exp.Expr:
+        """An atomic form as its placeholder column; a composite one as its formula, to inline."""
+        if form.formula is None:
+            return bare_column(form.placeholder)
+        return exp.Paren(this=sqlglot.parse_one(form.formula, read=DEFINITION_DIALECT))
+
+    def entity(self, entity: str, metric_keys: tuple[str, ...]) -> str:
         """The entity as the physical column it is on, per part: names differ across teams, columns do not."""
         columns = []
         for key in metric_keys:
             spec = self.catalog.metrics[key].spec
-            assert isinstance(spec, m.Atomic)  # the resolver requires atomic parts here
+            assert isinstance(spec, Atomic)  # the resolver requires atomic parts here
             source = self.catalog.sources[spec.source]
             found = source.entity(entity)
             columns.append(f"{source.table.lower()}.{found.column if found else entity}")
@@ -277,10 +234,3 @@ def _fingerprinted(form: Canonical) -> Canonical:
     text = json.dumps(form.serialise(), ensure_ascii=False, separators=(",", ":"))
     object.__setattr__(form, "fingerprint", hashlib.sha256(text.encode()).hexdigest())
     return form
-
-
-def _formula_tree(form: Canonical) -> exp.Expr:
-    """An atomic form as its placeholder column; a composite one as its formula, to inline."""
-    if form.formula is None:
-        return bare_column(form.placeholder)
-    return exp.Paren(this=sqlglot.parse_one(form.formula, read=DEFINITION_DIALECT))

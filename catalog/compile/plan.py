@@ -2,7 +2,8 @@
 
 Every metric type compiles to an expression over leaf columns (`_l0`, `_l1`, …), each leaf being one atomic
 metric aggregated in its source's subquery (`catalog.compile.atomic`), or over the columns of a block of its
-own (`catalog.compile.blocks`). The expression for each type comes from `METRIC_COMPILERS`.
+own (`catalog.compile.blocks`). Each metric's type compiles it (`MetricType.compile`) with the planner's
+`leaf`, `component`, `use` and `block`.
 
     >>> plan = Planner(catalog, pins=None)            # doctest: +SKIP
     >>> plan.output("finance.avg_order_value", None).expr.sql()    # doctest: +SKIP
@@ -18,30 +19,11 @@ from functools import lru_cache
 
 from sqlglot import exp
 
-from catalog.compile import (
-    conversion,
-    cumulative,
-    derived,
-    funnel,
-    period_over_period,
-    ratio,
-    retention,
-)
 from catalog.compile.blocks import Block, BlockBuilder, BlockColumn
 from catalog.compile.primitives import COUNTING, Leaf
 from catalog.compile.result import fail
-from catalog.model import (
-    Atomic,
-    Catalog,
-    Conversion,
-    Cumulative,
-    Derived,
-    Funnel,
-    Metric,
-    PeriodOverPeriod,
-    Ratio,
-    Retention,
-)
+from catalog.metric_types.atomic import Atomic
+from catalog.model import Catalog, Metric
 
 Pins = Callable[[str, int], Metric | None]
 
@@ -108,14 +90,7 @@ class Planner:
         self.used[label] = None
         if metric.deprecated:
             self.warnings[f"metric {label} is deprecated"] = None
-        compiler = METRIC_COMPILERS.get(type(metric.spec))
-        if compiler is None:
-            raise fail(
-                "E006",
-                f"metric {label} is of type {metric.type}, which is not supported by the compiler yet",
-                "query its component metrics instead",
-            )
-        return compiler(self, metric, label)
+        return metric.kind.compile(self, metric, label)
 
     def leaf(self, metric: Metric, label: str) -> exp.Expr:
         """The reference to an atomic metric's leaf column; counts of nothing read as 0."""
@@ -157,20 +132,3 @@ class Planner:
 def _data_type(name: str) -> exp.DataType:
     # `DataType.build` parses its text on every call. Shared safely: padding copies it into the tree.
     return exp.DataType.build(name)
-
-
-def _atomic(planner: Planner, metric: Metric, label: str) -> exp.Expr:
-    return planner.leaf(metric, label)
-
-
-MetricCompiler = Callable[[Planner, Metric, str], exp.Expr]
-METRIC_COMPILERS: dict[type, MetricCompiler] = {
-    Atomic: _atomic,
-    Ratio: ratio.compile_ratio,
-    Derived: derived.compile_derived,
-    Cumulative: cumulative.compile_cumulative,
-    Conversion: conversion.compile_conversion,
-    Funnel: funnel.compile_funnel,
-    Retention: retention.compile_retention,
-    PeriodOverPeriod: period_over_period.compile_period_over_period,
-}

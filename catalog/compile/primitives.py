@@ -24,7 +24,8 @@ from catalog.compile.dialects import DialectProfile
 from catalog.compile.filters import FilterTemplate
 from catalog.compile.result import fail
 from catalog.joins import JoinProblem, JoinStep, join_path
-from catalog.model import Atomic, Catalog, Dimension, Grain, Metric, Source
+from catalog.metric_types.atomic import Atomic
+from catalog.model import Catalog, Dimension, Grain, Metric, Source
 from catalog.query import TimeRange
 
 Path = tuple[JoinStep, ...] | JoinProblem

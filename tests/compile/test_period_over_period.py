@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from catalog.compile import CompileError, compile_query
-from catalog.compile.period_over_period import lookback
+from catalog.metric_types.period_over_period import lookback
 from catalog.model import Window
 
 from .aarrr_catalog import aarrr_catalog

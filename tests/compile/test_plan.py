@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
+from sqlglot import exp
 
-from catalog.compile import CompileError, compile_query
-from catalog.compile.plan import METRIC_COMPILERS, Planner
-from catalog.model import Atomic, Catalog, Derived, Ratio
+from catalog.compile import compile_query
+from catalog.compile.plan import Planner
+from catalog.model import Catalog, Metric
 
 
 def test_a_leaf_shared_by_several_metrics_is_aggregated_once(catalog: Catalog) -> None:
@@ -34,19 +34,18 @@ def test_nested_derived_metrics_expand_to_leaves(catalog: Catalog) -> None:
     assert output.expr.sql() == 'CAST((("_l0") - ("_l1")) AS DOUBLE) / NULLIF((COALESCE("_l2", 0)), 0)'
 
 
-def test_the_registry_covers_the_compiled_types() -> None:
-    assert set(METRIC_COMPILERS) >= {Atomic, Ratio, Derived}
+def test_each_metric_is_compiled_by_its_own_type(catalog: Catalog) -> None:
+    asked: list[str] = []
 
+    def half(planner: Planner, metric: Metric, label: str) -> exp.Expr:
+        asked.append(label)
+        return exp.Div(this=planner.component("shop.gmv"), expression=exp.Literal.number(2))
 
-def test_a_type_without_a_compiler_is_a_clear_error(
-    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delitem(METRIC_COMPILERS, Ratio)
-    with pytest.raises(CompileError) as caught:
-        compile_query({"metrics": ["gmv", "aov"]}, catalog, cache=False)
-    [problem] = caught.value.issues
-    assert problem.code == "E006"
-    assert problem.message == "metric shop.aov is of type ratio, which is not supported by the compiler yet"
+    aov = catalog.metrics["shop.aov"]
+    halved = replace(aov, kind=replace(aov.kind, compile=half))
+    changed = Catalog(catalog.sources, catalog.dimensions, {**catalog.metrics, "shop.aov": halved})
+    assert Planner(changed, None).output("aov", None).expr.sql() == '"_l0" / 2'
+    assert asked == ["shop.aov"]
 
 
 def test_result_lists_columns_metrics_used_and_warnings(catalog: Catalog) -> None:

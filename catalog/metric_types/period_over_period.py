@@ -16,8 +16,10 @@ in the earlier period, or before the data starts — gives NULL, not 0. Rows are
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlglot import exp
 
@@ -26,11 +28,46 @@ from catalog.compile.blocks import alias, column, same_key, subquery
 from catalog.compile.datemath import shift_moment
 from catalog.compile.primitives import Atom, Leaf, Slice
 from catalog.compile.trees import safe_divide
-from catalog.model import Metric, PeriodOverPeriod, Window
+from catalog.metric_types.base import Labels, MetricType, Translate, Words, written
+from catalog.model import Catalog, Metric, Spec, Window
 from catalog.query import METRIC_TIME, TimeRange
 
 if TYPE_CHECKING:
+    from catalog.compare.canonical import Canonical, Canonicalizer
     from catalog.compile.plan import Planner
+    from catalog.resolve import Resolver
+    from catalog.schema import MetricBase
+    from catalog.validate import Item
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodOverPeriod(Spec):
+    metric: str
+    compare_to: str
+    calculation: str
+
+    def references(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+
+@cache
+def definition() -> type[MetricBase]:
+    from catalog.schema import MetricBase, Name
+
+    class PeriodOverPeriodDef(MetricBase):
+        """A metric against the previous period or the same period a year earlier."""
+
+        type: Literal["period_over_period"]
+        metric: Name
+        compare_to: Literal["previous_period", "previous_year"] = "previous_period"
+        calculation: Literal["difference", "ratio", "growth", "previous"] = "growth"
+
+    return PeriodOverPeriodDef
+
+
+def resolve(r: Resolver, item: Item, d: Any) -> PeriodOverPeriod | None:
+    refs = r.atomic_refs(item, {("metric",): d.metric})
+    return PeriodOverPeriod(refs[0], d.compare_to, d.calculation) if refs else None
 
 
 def compile_period_over_period(planner: Planner, metric: Metric, label: str) -> exp.Expr:
@@ -98,3 +135,53 @@ def _block(shape: Slice, names: tuple[str, ...], leaf: Leaf, compare_to: str, la
     )
     query.set("joins", [exp.Join(this=subquery(previous, "p"), side="LEFT", on=exp.and_(*on, copy=False))])
     return query
+
+
+def canonical(forms: Canonicalizer, spec: PeriodOverPeriod) -> Canonical:
+    return forms.composite(
+        "period_over_period",
+        parts=(("metric", forms(spec.metric)),),
+        params=(("compare_to", spec.compare_to), ("calculation", spec.calculation)),
+    )
+
+
+def qualify(spec: PeriodOverPeriod) -> Mapping[str, Any]:
+    return {"metric": spec.metric}
+
+
+def names(definition: Mapping[str, Any]) -> list[str]:
+    return written(definition, "metric")
+
+
+def describe(spec: PeriodOverPeriod, catalog: Catalog, t: Translate, label: Labels) -> str:
+    return t(f"pop_{spec.calculation}", metric=label(spec.metric), compare=t(f"pop_{spec.compare_to}"))
+
+
+def roles(spec: PeriodOverPeriod, t: Translate) -> list[tuple[str, str]]:
+    return [(t("role_metric"), spec.metric)]
+
+
+TYPE = MetricType(
+    name="period_over_period",
+    definition=definition,
+    spec=PeriodOverPeriod,
+    resolve=resolve,
+    compile=compile_period_over_period,
+    canonical=canonical,
+    qualify=qualify,
+    names=names,
+    words=Words(
+        strings=(
+            ("type_period_over_period", "同环比", "period over period"),
+            ("pop_previous_period", "上一周期", "the previous period"),
+            ("pop_previous_year", "去年同期", "the same period a year earlier"),
+            ("pop_growth", "{metric} 相对{compare}的增长率", "growth of {metric} against {compare}"),
+            ("pop_difference", "{metric} 与{compare}之差", "{metric} minus its value in {compare}"),
+            ("pop_ratio", "{metric} 与{compare}之比", "{metric} divided by its value in {compare}"),
+            ("pop_previous", "{metric} 在{compare}的值", "{metric} in {compare}"),
+            ("role_metric", "基础指标", "metric"),
+        ),
+        describe=describe,
+        roles=roles,
+    ),
+)

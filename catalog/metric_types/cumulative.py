@@ -18,7 +18,10 @@ engine the compiler supports but ClickHouse (see its profile in `catalog.compile
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlglot import exp
 
@@ -27,11 +30,48 @@ from catalog.compile.blocks import alias, column, same_key, subquery
 from catalog.compile.primitives import BASE, Atom, Slice
 from catalog.compile.rowsets import row_set
 from catalog.compile.trees import qualified
-from catalog.model import Cumulative, Metric, Window
+from catalog.metric_types.base import Labels, MetricType, Translate, Words, written
+from catalog.model import Catalog, Metric, Spec, Window
 from catalog.query import METRIC_TIME
 
 if TYPE_CHECKING:
+    from catalog.compare.canonical import Canonical, Canonicalizer
     from catalog.compile.plan import Planner
+    from catalog.resolve import Resolver
+    from catalog.schema import MetricBase
+    from catalog.validate import Item
+
+
+@dataclass(frozen=True, slots=True)
+class Cumulative(Spec):
+    metric: str
+    window: Window | None
+
+    def references(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+
+@cache
+def definition() -> type[MetricBase]:
+    from catalog.schema import MetricBase, Name
+
+    class CumulativeDef(MetricBase):
+        """Running total of an atomic metric from the start of the range, or over a trailing `window`."""
+
+        type: Literal["cumulative"]
+        metric: Name
+        window: Name | None = None
+
+    return CumulativeDef
+
+
+def resolve(r: Resolver, item: Item, d: Any) -> Cumulative | None:
+    refs = r.atomic_refs(item, {("metric",): d.metric})
+    window = r.window(item, "window", d.window)
+    if refs is None or window is False:
+        return None
+    return Cumulative(refs[0], window if isinstance(window, Window) else None)
+
 
 _AGGREGATES: dict[str, type[exp.AggFunc]] = {
     "sum": exp.Sum,
@@ -92,3 +132,59 @@ def _block(shape: Slice, name: str, atom: Atom, window: Window | None, label: st
     )
     query.set("joins", [exp.Join(this=subquery(facts, "f"), on=exp.and_(*on, copy=False))])
     return blocks.group_by(query, keys)
+
+
+def canonical(forms: Canonicalizer, spec: Cumulative) -> Canonical:
+    return forms.composite(
+        "cumulative",
+        parts=(("metric", forms(spec.metric)),),
+        params=(("window", str(spec.window) if spec.window else "all time"),),
+    )
+
+
+def qualify(spec: Cumulative) -> Mapping[str, Any]:
+    return {"metric": spec.metric}
+
+
+def names(definition: Mapping[str, Any]) -> list[str]:
+    return written(definition, "metric")
+
+
+def describe(spec: Cumulative, catalog: Catalog, t: Translate, label: Labels) -> str:
+    if spec.window is None:
+        return t("cumulative_all", metric=label(spec.metric))
+    return t("cumulative_window", metric=label(spec.metric), window=spec.window)
+
+
+def roles(spec: Cumulative, t: Translate) -> list[tuple[str, str]]:
+    return [(t("role_metric"), spec.metric)]
+
+
+TYPE = MetricType(
+    name="cumulative",
+    definition=definition,
+    spec=Cumulative,
+    resolve=resolve,
+    compile=compile_cumulative,
+    canonical=canonical,
+    qualify=qualify,
+    names=names,
+    words=Words(
+        strings=(
+            ("type_cumulative", "累计指标", "cumulative"),
+            (
+                "cumulative_all",
+                "{metric} 从时间范围起点开始的累计值",
+                "running total of {metric} from the start of the range",
+            ),
+            (
+                "cumulative_window",
+                "{metric} 在最近 {window} 内的滚动合计",
+                "total of {metric} over the trailing {window}",
+            ),
+            ("role_metric", "基础指标", "metric"),
+        ),
+        describe=describe,
+        roles=roles,
+    ),
+)

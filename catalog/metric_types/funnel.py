@@ -20,7 +20,10 @@ float, NULL when step k−1 is 0). It combines with any other metric of the quer
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from sqlglot import exp
 
@@ -28,11 +31,51 @@ from catalog.compile import blocks, cohorts
 from catalog.compile.blocks import alias, column, group_by, subquery
 from catalog.compile.primitives import Atom, Slice
 from catalog.compile.trees import safe_divide
-from catalog.model import Funnel, Metric, Window
+from catalog.metric_types.base import Labels, MetricType, Translate, Words, written
+from catalog.model import Catalog, Metric, Spec, Window
 from catalog.query import METRIC_TIME
 
 if TYPE_CHECKING:
+    from catalog.compare.canonical import Canonical, Canonicalizer
     from catalog.compile.plan import Planner
+    from catalog.resolve import Resolver
+    from catalog.schema import MetricBase
+    from catalog.validate import Item
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel(Spec):
+    entity: str
+    steps: tuple[str, ...]
+    window: Window | None
+
+    def references(self) -> tuple[str, ...]:
+        return self.steps
+
+
+@cache
+def definition() -> type[MetricBase]:
+    from pydantic import Field
+
+    from catalog.schema import MetricBase, Name
+
+    class FunnelDef(MetricBase):
+        """Ordered steps (atomic metrics over event sources) done by the same entity within `window`."""
+
+        type: Literal["funnel"]
+        entity: Name
+        steps: Annotated[list[Name], Field(min_length=2, max_length=20)]
+        window: Name | None = None
+
+    return FunnelDef
+
+
+def resolve(r: Resolver, item: Item, d: Any) -> Funnel | None:
+    refs = r.atomic_refs(item, {("steps", i): step for i, step in enumerate(d.steps)})
+    window = r.window(item, "window", d.window)
+    if refs is None or window is False or not r.entity_on(item, d.entity, refs):
+        return None
+    return Funnel(d.entity, tuple(refs), window if isinstance(window, Window) else None)
 
 
 def compile_funnel(planner: Planner, metric: Metric, label: str) -> exp.Expr:
@@ -101,3 +144,58 @@ def _block(
     ]
     final = exp.Select(expressions=projection, from_=exp.From(this=subquery(query, "r")))
     return group_by(final, keys)
+
+
+def canonical(forms: Canonicalizer, spec: Funnel) -> Canonical:
+    return forms.composite(
+        "funnel",
+        parts=tuple((f"step {i}", forms(step)) for i, step in enumerate(spec.steps, 1)),
+        params=(
+            ("entity", forms.entity(spec.entity, spec.steps)),
+            ("window", str(spec.window) if spec.window else "none"),
+        ),
+    )
+
+
+def qualify(spec: Funnel) -> Mapping[str, Any]:
+    return {"steps": list(spec.steps)}
+
+
+def names(definition: Mapping[str, Any]) -> list[str]:
+    return written(definition, "steps")
+
+
+def describe(spec: Funnel, catalog: Catalog, t: Translate, label: Labels) -> str:
+    window = t("funnel_window", window=spec.window) if spec.window else ""
+    steps = " → ".join(label(step) for step in spec.steps)
+    return f"{t('funnel_words', entity=spec.entity, window=window)}: {steps}"
+
+
+def roles(spec: Funnel, t: Translate) -> list[tuple[str, str]]:
+    return [(t("role_step", n=i), key) for i, key in enumerate(spec.steps, start=1)]
+
+
+TYPE = MetricType(
+    name="funnel",
+    definition=definition,
+    spec=Funnel,
+    resolve=resolve,
+    compile=compile_funnel,
+    canonical=canonical,
+    qualify=qualify,
+    names=names,
+    words=Words(
+        strings=(
+            ("type_funnel", "漏斗", "funnel"),
+            (
+                "funnel_words",
+                "同一 {entity} 依次完成以下步骤{window}",
+                "the same {entity} doing these steps in order{window}",
+            ),
+            ("funnel_window", "（{window} 内）", " (within {window})"),
+            ("role_step", "第 {n} 步", "step {n}"),
+        ),
+        describe=describe,
+        roles=roles,
+    ),
+)
