@@ -301,7 +301,7 @@ def token_create(
     db: DbOption = None,
 ) -> None:
     """Create a token and print it once: only its hash is stored."""
-    from catalog.store.records import ROLES
+    from catalog.store.roles import ROLES
     from catalog.store.repository import Repository
 
     if role not in ROLES:
