@@ -1,11 +1,12 @@
 """Dependencies of the routers, as `Annotated` aliases: the store, the current catalog, settings and auth.
 
     @router.post("/publish")
-    def publish(body: PublishBody, repo: RepoDep, who: Writer) -> PublishPublic: ...
+    def publish(body: PublishBody, repo: RepoDep, who: Publisher) -> PublishPublic: ...
 
-Reads are open unless `CALIBER_OPEN_READS=false`; writes need `Authorization: Bearer <token>` of a role that
-may do them (analyst: publish, deprecate; admin: also audit). A token that is sent must be valid even where
-none is needed, so a client never believes it is authenticated when it is not.
+Each alias checks one action of `catalog.store.roles.ACTIONS` (the table docs/service.md shows): reads are
+open unless `CALIBER_OPEN_READS=false`; everything else needs `Authorization: Bearer <token>` of a role that
+may do it. A token that is sent must be valid even where none is needed, and a malformed header is a 401
+(`app.auth`), so a client never believes it is authenticated when it is not.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
+from app.auth import bearer_scheme, unauthorized
 from app.current import CurrentCatalog
 from app.problems import ApiProblem
 from app.response_cache import REVISION
@@ -25,12 +27,9 @@ from app.settings import Settings
 from catalog.issues import issue
 from catalog.lint import LintResult
 from catalog.model import Catalog
-from catalog.store.records import Role, TokenRecord
+from catalog.store.records import TokenRecord
 from catalog.store.repository import Repository
-
-_bearer = HTTPBearer(
-    auto_error=False, description="A token from `caliber token create --role analyst|admin`."
-)
+from catalog.store.roles import ActionName, action, roles_for
 
 
 async def get_settings(request: Request) -> Settings:
@@ -78,79 +77,86 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 async def _principal(
     repo: RepoDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> TokenRecord | None:
-    # Async so an anonymous read costs no thread hop; only a presented token is looked up (in a thread).
+    # Async so an anonymous read costs no thread hop; only a presented token is looked up (in a thread),
+    # on every request: a revoked token fails at once, whatever any cache holds.
     if credentials is None:
         return None
     record = await run_in_threadpool(repo.verify_token, credentials.credentials)
     if record is None:
-        raise _unauthorized("the bearer token is unknown or revoked")
+        raise unauthorized("the bearer token is unknown or revoked")
     return record
 
 
 Principal = Annotated[TokenRecord | None, Depends(_principal)]
 
 
-def _unauthorized(message: str) -> ApiProblem:
-    return ApiProblem(
-        401,
-        "Authentication required",
+def _check(name: ActionName, who: TokenRecord | None, settings: Settings) -> TokenRecord | None:
+    """`who` when it may do the action `name`; else a 401 (anonymous) or a 403 (a role that may not)."""
+    wanted = action(name)
+    if wanted.may(who.role if who else None, settings.open_reads):
+        return who
+    if who is None:
+        if wanted.open:
+            raise unauthorized("reads need a bearer token on this server (CALIBER_OPEN_READS=false)")
+        raise unauthorized(f"{name} needs a bearer token")
+    raise ApiProblem(
+        403,
+        "Forbidden",
         [
             issue(
-                "H005",
-                message,
-                hint="send Authorization: Bearer <token> (create one with `caliber token create`)",
+                "H006",
+                f"a {who.role} token may not {name}",
+                hint=f"use a token of role {' or '.join(roles_for(name))}",
             )
         ],
-        headers={"WWW-Authenticate": "Bearer"},
     )
 
 
-def _require(*roles: Role) -> Callable[[TokenRecord | None], Awaitable[TokenRecord]]:
-    async def check(who: Principal) -> TokenRecord:
-        if who is None:
-            raise _unauthorized("this operation needs a bearer token")
-        if who.role not in roles:
-            raise ApiProblem(
-                403,
-                "Forbidden",
-                [
-                    issue(
-                        "H006",
-                        f"a {who.role} token may not do this",
-                        hint=f"use a token of role {' or '.join(roles)}",
-                    )
-                ],
-            )
-        return who
+def _caller(name: ActionName) -> Callable[[TokenRecord | None, Settings], Awaitable[TokenRecord | None]]:
+    async def allowed(who: Principal, settings: SettingsDep) -> TokenRecord | None:
+        return _check(name, who, settings)
 
-    return check
+    return allowed
 
 
-async def _read_access(who: Principal, settings: SettingsDep) -> TokenRecord | None:
-    if who is None and not settings.open_reads:
-        raise _unauthorized("reads need a bearer token on this server (CALIBER_OPEN_READS=false)")
-    return who
+def _holder(name: ActionName) -> Callable[[TokenRecord | None, Settings], Awaitable[TokenRecord]]:
+    if action(name).open:
+        raise ValueError(f"{name} is open to anonymous callers: use _caller")
+
+    async def allowed(who: Principal, settings: SettingsDep) -> TokenRecord:
+        checked = _check(name, who, settings)
+        assert checked is not None  # an action that is not open refuses anonymous callers
+        return checked
+
+    return allowed
 
 
-Reader = Annotated[TokenRecord | None, Depends(_read_access)]
+def _reading(name: ActionName) -> Callable[[Request], Awaitable[ReadContext]]:
+    async def read_context(request: Request) -> ReadContext:
+        # The bearer scheme is called here rather than declared as a sub-dependency, which FastAPI would
+        # solve anew on every request (~0.1 ms, a tenth of a compile request); `READ_SECURITY` documents it
+        # instead. Access is checked before the catalog is fetched: a refused request costs no store read.
+        repo: Repository = request.app.state.repo
+        who = await _principal(repo, await bearer_scheme(request))
+        checked = _check(name, who, request.app.state.settings)
+        return ReadContext(repo, await get_current(request), checked)
+
+    return read_context
 
 
-async def _read_context(request: Request) -> ReadContext:
-    # The bearer scheme is called here rather than declared as a sub-dependency, which FastAPI would solve
-    # anew on every request (~0.1 ms, a tenth of a compile request); `READ_SECURITY` documents it instead.
-    # Access is checked before the catalog is fetched: a refused request costs no store read.
-    repo: Repository = request.app.state.repo
-    who = await _read_access(await _principal(repo, await _bearer(request)), request.app.state.settings)
-    return ReadContext(repo, await get_current(request), who)
-
-
-Read = Annotated[ReadContext, Depends(_read_context)]
+Read = Annotated[ReadContext, Depends(_reading("read"))]
 """The store, the current catalog and the caller of a read route (reads may need a token)."""
+Compiling = Annotated[ReadContext, Depends(_reading("compile"))]
+Querying = Annotated[ReadContext, Depends(_reading("query"))]
 
-READ_SECURITY = {"security": [{_bearer.scheme_name: []}]}
+READ_SECURITY = {"security": [{bearer_scheme.scheme_name: []}]}
 """`openapi_extra` of a route taking `Read`: what FastAPI would write for the bearer sub-dependency."""
 
-Writer = Annotated[TokenRecord, Depends(_require("analyst", "admin"))]
-Admin = Annotated[TokenRecord, Depends(_require("admin"))]
+Reader = Annotated[TokenRecord | None, Depends(_caller("read"))]
+Linter = Annotated[TokenRecord | None, Depends(_caller("lint"))]
+Publisher = Annotated[TokenRecord, Depends(_holder("publish"))]
+Deprecator = Annotated[TokenRecord, Depends(_holder("deprecate"))]
+Auditor = Annotated[TokenRecord, Depends(_holder("audit"))]
+TokenAdmin = Annotated[TokenRecord, Depends(_holder("tokens"))]

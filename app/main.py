@@ -19,7 +19,18 @@ from app import problems, web
 from app.current import CurrentCatalog
 from app.limits import BodyLimit
 from app.response_cache import ResponseCache
-from app.routers import audit, catalog_objects, compile, conflicts, health, lint, metrics, publish, query
+from app.routers import (
+    audit,
+    catalog_objects,
+    compile,
+    conflicts,
+    health,
+    lint,
+    metrics,
+    publish,
+    query,
+    tokens,
+)
 from app.settings import Settings
 from app.startup import prepare
 from app.warehouse import Warehouse
@@ -31,7 +42,8 @@ DESCRIPTION = """\
 One agreed definition per metric (its caliber, 统计口径), versioned, and compiled to SQL for every engine.
 
 Reads are open unless the server sets `CALIBER_OPEN_READS=false`; writes need `Authorization: Bearer <token>`
-(`caliber token create --role analyst`). Every error is an RFC 9457 problem (`application/problem+json`)
+of a role that may do them (`caliber token create --role reader|analyst|admin`); a malformed `Authorization`
+header is a 401, never anonymous. Every error is an RFC 9457 problem (`application/problem+json`)
 whose `errors` carry stable codes, locations and hints.
 """
 
@@ -68,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so outermost: an oversized body is refused before the cache reads it.
     app.add_middleware(ResponseCache, current=current, open_reads=settings.open_reads)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, metrics, catalog_objects, compile, query, conflicts, lint, publish, audit):
+    for module in (health, metrics, catalog_objects, compile, query, conflicts, lint, publish, audit, tokens):
         app.include_router(module.router)
     web.install(app)
     return app
@@ -82,5 +94,6 @@ TAGS = (
     ("lint", "Check definitions without storing them."),
     ("publish", "Store a bundle of definitions as new versions."),
     ("audit", "Who changed what (admin)."),
+    ("tokens", "List and revoke tokens (admin)."),
     ("health", "Liveness."),
 )

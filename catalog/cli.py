@@ -8,10 +8,16 @@ so `caliber lint` starts fast in CI.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from catalog.store.roles import ROLES, role_summary
+
+if TYPE_CHECKING:
+    from catalog.store.records import TokenRecord
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -251,18 +257,33 @@ def db_downgrade(
     typer.echo(f"catalog database at {revision}")
 
 
-token_app = typer.Typer(no_args_is_help=True, help="API tokens for the service.")
+token_app = typer.Typer(no_args_is_help=True, help="API tokens for the service: create, list, revoke.")
 app.add_typer(token_app, name="token")
 
+_ROLES_HELP = "Each role may do everything the one before it may:\n\n" + "\n\n".join(
+    role_summary().splitlines()
+)
 
-@token_app.command("create")
+
+@token_app.command(
+    "create",
+    help="Create a token and print it once: only its hash is stored.\n\n"
+    + _ROLES_HELP
+    + "\n\nAnonymous callers may read, compile, query and lint while the server's reads are open.",
+)
 def token_create(
-    role: Annotated[str, typer.Option(help="admin (may publish, deprecate) | analyst (read, compile).")],
-    name: Annotated[str, typer.Option(help="Who or what the token is for.")],
+    role: Annotated[str, typer.Option(help=f"{' | '.join(ROLES)} (see above).")],
+    name: Annotated[
+        str,
+        typer.Option(
+            help="Who or what the token is for; shown as the author of what it publishes, "
+            "to everyone who may read the catalog."
+        ),
+    ],
     db: DbOption = None,
 ) -> None:
-    """Create a token and print it once: only its hash is stored."""
-    from catalog.store.records import ROLES
+    import getpass
+
     from catalog.store.repository import Repository
 
     if role not in ROLES:
@@ -270,9 +291,104 @@ def token_create(
         raise typer.Exit(2)
     repo = Repository.from_url(db)
     repo.upgrade()
-    token = repo.create_token(role, name)  # type: ignore[arg-type]
+    token = repo.create_token(role, name, actor=getpass.getuser())  # type: ignore[arg-type]
     repo.engine.dispose()
     typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
+) -> None:
+    """List every token, oldest first: id, name, role, created, revoked. Secrets are never shown: only their
+    hashes are stored."""
+    import json
+
+    from catalog.store.repository import Repository
+
+    if fmt not in ("text", "json"):
+        typer.echo(f"unknown format {fmt!r}; use text or json", err=True)
+        raise typer.Exit(2)
+    repo = Repository.from_url(db)
+    repo.upgrade()
+    tokens = repo.list_tokens()
+    repo.engine.dispose()
+    if fmt == "json":
+        shown = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "role": t.role,
+                "created_at": t.created_at.isoformat(),
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in tokens
+        ]
+        typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+        return
+    rows = [("id", "name", "role", "created", "revoked")] + [
+        (str(t.id), t.name, t.role, _minute(t.created_at), _minute(t.revoked_at) if t.revoked_at else "-")
+        for t in tokens
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@token_app.command("revoke")
+def token_revoke(
+    name_or_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME_OR_ID",
+            help="The token's id (`caliber token list`), or its name when no other live token has it.",
+        ),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Revoke a token: every request with it fails from now on, on every worker. Audited as token.revoke.
+
+    Exit 0 when it is revoked (or already was), 1 when no token matches or the name is ambiguous.
+    """
+    import getpass
+
+    from catalog.store.repository import Repository
+
+    repo = Repository.from_url(db)
+    try:
+        repo.upgrade()
+        found = _pick_token(repo.list_tokens(), name_or_id)
+        if isinstance(found, str):
+            typer.echo(found, err=True)
+            raise typer.Exit(1)
+        if found.revoked_at is not None:
+            typer.echo(f"token {found.id} ({found.name}) was already revoked at {_minute(found.revoked_at)}")
+            return
+        repo.revoke_token(found.id, actor=getpass.getuser())
+    finally:
+        repo.engine.dispose()
+    typer.echo(f"revoked token {found.id} ({found.name}, {found.role})")
+
+
+def _pick_token(tokens: list[TokenRecord], name_or_id: str) -> TokenRecord | str:
+    """The token an id names first, else the one live token of that name; else why there is none."""
+    if name_or_id.isdigit():
+        by_id = [t for t in tokens if t.id == int(name_or_id)]
+        if by_id:
+            return by_id[0]
+    named = [t for t in tokens if t.name == name_or_id]
+    live = [t for t in named if t.revoked_at is None]
+    if len(live) > 1:
+        ids = ", ".join(str(t.id) for t in live)
+        return f"{len(live)} live tokens are named `{name_or_id}` (ids {ids}); revoke one by its id"
+    if live or named:
+        return (live or named)[-1]
+    return f"no token named or numbered `{name_or_id}`; see `caliber token list`"
+
+
+def _minute(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""`GET /v1/audit`: who published, deprecated or created tokens, newest first (admin only)."""
+"""`GET /v1/audit`: who published, deprecated, created or revoked tokens, newest first (admin only)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.deps import Admin, RepoDep
+from app.deps import Auditor, RepoDep
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -24,7 +24,7 @@ class AuditPublic(BaseModel):
 
 @router.get("", response_model=list[AuditPublic])
 def list_audit(
-    repo: RepoDep, _who: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    repo: RepoDep, _who: Auditor, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[AuditPublic]:
     """The latest `limit` audit records."""
     return [

@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import READ_SECURITY, Read, ReadContext
+from app.deps import READ_SECURITY, Compiling, ReadContext
 from app.problems import problem_responses
 from catalog.compile import CompiledQuery, compile_query
 from catalog.model import Grain
@@ -74,7 +74,7 @@ _EXAMPLES = {"monthly": {"summary": "Two metrics by channel and month, one pinne
 )
 async def compile_post(
     query: Annotated[MetricQuery, Body(openapi_examples=_EXAMPLES)],
-    read: Read,
+    read: Compiling,
 ) -> CompiledPublic:
     """Compile a metric query to one SELECT."""
     return CompiledPublic.of(await compiled(query, read))
@@ -84,7 +84,7 @@ async def compile_post(
     "", response_model=CompiledPublic, responses=problem_responses(401, 404), openapi_extra=READ_SECURITY
 )
 async def compile_get(
-    read: Read,
+    read: Compiling,
     metric: Annotated[
         list[str],
         Query(

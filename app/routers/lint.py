@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from app.deps import Reader
+from app.deps import Linter
 from app.problems import ApiProblem, problem_responses
 from app.schemas import EXAMPLE_FILES, FileBundle, FileName, IssuePublic
 from catalog.issues import Location, issue
@@ -48,7 +48,7 @@ _BODY = {
 )
 async def lint(
     request: Request,
-    _who: Reader,
+    _who: Linter,
     file: Annotated[
         FileName, Query(description="Path of a raw YAML body; its folder is the namespace.")
     ] = "default/input.yaml",

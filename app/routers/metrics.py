@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.deps import READ_SECURITY, CurrentDep, Read, Reader, RepoDep, Writer
+from app.deps import READ_SECURITY, CurrentDep, Deprecator, Read, Reader, RepoDep
 from app.problems import ApiProblem, not_found, problem_responses
 from app.routers.catalog_objects import LabelPublic
 from app.views import allowed_dimensions, conflicts_of
@@ -304,7 +304,7 @@ def deprecate(
     body: DeprecateBody,
     repo: RepoDep,
     current: CurrentDep,
-    who: Writer,
+    who: Deprecator,
 ) -> VersionPublic:
     """Mark the metric deprecated in a new version: it still compiles, with a warning. Idempotent."""
     metric = _metric(current, key)

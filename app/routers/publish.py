@@ -1,4 +1,4 @@
-"""`POST /v1/publish`: store a bundle of definition files as new versions (analyst or admin token).
+"""`POST /v1/publish`: store a bundle of definition files as new versions (a token of a role that may publish).
 
 The bundle is merged with the stored catalog and linted as a whole; any error rejects all of it (422 with the
 issues), so the catalog never holds a broken state. Unchanged definitions get no new version.
@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.deps import RepoDep, Writer
+from app.deps import Publisher, RepoDep
 from app.problems import problem_responses
 from app.schemas import EXAMPLE_FILES, FileBundle, IssuePublic
 
@@ -40,7 +40,7 @@ class PublishPublic(BaseModel):
 
 
 @router.post("", response_model=PublishPublic, responses=problem_responses(400, 401, 403, 409, 413))
-def publish(body: PublishBody, repo: RepoDep, who: Writer) -> PublishPublic:
+def publish(body: PublishBody, repo: RepoDep, who: Publisher) -> PublishPublic:
     """Publish the files; each changed definition gets its next version number."""
     result = repo.publish(body.files, author=who.name, note=body.note)
     created = [CreatedPublic(kind=c.kind, key=c.key, version=c.version) for c in result.created]

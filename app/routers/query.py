@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
-from app.deps import READ_SECURITY, Read
+from app.deps import READ_SECURITY, Querying
 from app.problems import ApiProblem, problem_responses
 from app.warehouse import MAX_ROWS, Warehouse, WarehouseError
 from catalog.compile import compile_query
@@ -69,7 +69,7 @@ def run_query(
         ),
     ],
     request: Request,
-    read: Read,
+    read: Querying,
 ) -> QueryResult:
     """Compile the query for DuckDB (whatever `dialect` says) and return its rows from the warehouse."""
     warehouse = _warehouse(request)

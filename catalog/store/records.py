@@ -11,10 +11,9 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from catalog.issues import Issue, Level
+from catalog.store.roles import Role
 
 Kind = Literal["source", "dimension", "metric"]
-Role = Literal["admin", "analyst"]
-ROLES: tuple[Role, ...] = ("admin", "analyst")
 
 
 class CreatedVersion(NamedTuple):

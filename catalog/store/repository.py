@@ -45,7 +45,6 @@ from catalog.store.hashing import content_hash, semantic_hash
 from catalog.store.models import AuditRow, DefinitionRow, NamespaceRow, TokenRow, VersionRow, utcnow
 from catalog.store.overlay import SINGULAR, Stored, bundle_items, lint_overlay
 from catalog.store.records import (
-    ROLES,
     AuditRecord,
     CreatedVersion,
     DefinitionRecord,
@@ -54,12 +53,12 @@ from catalog.store.records import (
     PublishConflict,
     PublishRejected,
     PublishResult,
-    Role,
     TokenRecord,
     VersionDiff,
     VersionRecord,
 )
 from catalog.store.references import qualified_definition
+from catalog.store.roles import ROLES, Role
 from catalog.store.search import matches
 from catalog.store.tokens import new_token, token_hash
 from catalog.validate import Item
@@ -461,6 +460,9 @@ class Repository:
         return _token_record(row)
 
     def revoke_token(self, token_id: int, actor: str = "cli") -> bool:
+        """Revoke token `token_id`: it fails from the next request on. False when it is unknown or was
+        already revoked (nothing is written then)."""
+
         def work(session: Session) -> bool:
             row = session.get(TokenRow, token_id)
             if row is None or row.revoked_at is not None:
@@ -472,8 +474,14 @@ class Repository:
         return self._write(work)
 
     def list_tokens(self) -> list[TokenRecord]:
+        """Every token, oldest first, revoked ones included; never a secret (only hashes are stored)."""
         with Session(self.engine) as session:
             return [_token_record(r) for r in session.scalars(select(TokenRow).order_by(TokenRow.id))]
+
+    def get_token(self, token_id: int) -> TokenRecord | None:
+        with Session(self.engine) as session:
+            row = session.get(TokenRow, token_id)
+            return _token_record(row) if row is not None else None
 
     def counts(self) -> dict[str, int]:
         """Rows per table (for health pages and tests that check nothing was written)."""

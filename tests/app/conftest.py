@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+import app.routers.compile as compile_router
 from app.main import create_app
 from app.settings import Settings
 from catalog.store.repository import Repository
@@ -71,3 +72,17 @@ def published(client: TestClient) -> TestClient:
     response = client.post("/v1/publish", json={"files": shop_files()}, headers=bearer(client))
     assert response.status_code == 200, response.text
     return client
+
+
+@pytest.fixture
+def compiles(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every query that reached the compile router (the cache answers the others)."""
+    seen: list[object] = []
+    real = compile_router.compile_query
+
+    def counting(query: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(query)
+        return real(query, *args, **kwargs)
+
+    monkeypatch.setattr(compile_router, "compile_query", counting)
+    return seen

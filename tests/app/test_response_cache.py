@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-import app.routers.compile as compile_router
 from app.main import create_app
 from tests.app.conftest import bearer, repo_of, settings_for, shop_files
 
@@ -19,20 +16,6 @@ QUERY = {
     "grain": "month",
     "dialect": "postgres",
 }
-
-
-@pytest.fixture
-def compiles(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Every query that reached the compile router (the cache answers the others)."""
-    seen: list[object] = []
-    real = compile_router.compile_query
-
-    def counting(query: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append(query)
-        return real(query, *args, **kwargs)
-
-    monkeypatch.setattr(compile_router, "compile_query", counting)
-    return seen
 
 
 def test_a_repeated_compile_is_answered_from_memory_with_the_same_bytes(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from catalog.cli import app
 from catalog.store import Repository
+from catalog.store.tokens import token_hash
 
 runner = CliRunner()
 
@@ -51,3 +53,73 @@ def test_db_downgrade_and_upgrade(sqlite_url: str):
     assert down.exit_code == 0 and "at base" in down.output
     up = runner.invoke(app, ["db", "upgrade", "--db", sqlite_url])
     assert up.exit_code == 0 and up.output.strip() == "catalog database at head"
+
+
+def _tokens(url: str, *specs: tuple[str, str]) -> list[str]:
+    repo = Repository.from_url(url)
+    repo.upgrade()
+    created = [repo.create_token(role, name) for role, name in specs]  # type: ignore[arg-type]
+    repo.engine.dispose()
+    return created
+
+
+def test_token_list_shows_id_name_role_and_dates_never_a_secret(sqlite_url: str):
+    secrets = _tokens(sqlite_url, ("admin", "ci"), ("reader", "dashboards"))
+    Repository.from_url(sqlite_url).revoke_token(2, actor="lead")
+
+    text = runner.invoke(app, ["token", "list", "--db", sqlite_url])
+    as_json = runner.invoke(app, ["token", "list", "--db", sqlite_url, "--format", "json"])
+
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    assert lines[0].split() == ["id", "name", "role", "created", "revoked"]
+    assert lines[1].split()[:3] == ["1", "ci", "admin"] and lines[1].split()[-1] == "-"
+    assert lines[2].split()[:3] == ["2", "dashboards", "reader"] and lines[2].split()[-1] != "-"
+    listed = json.loads(as_json.output)
+    assert [(t["id"], t["name"], t["role"], t["revoked_at"] is None) for t in listed] == [
+        (1, "ci", "admin", True),
+        (2, "dashboards", "reader", False),
+    ]
+    for secret in secrets:
+        assert secret not in text.output + as_json.output
+        assert token_hash(secret) not in text.output + as_json.output
+
+
+def test_token_revoke_by_name_or_id_is_audited_and_the_token_stops_verifying(sqlite_url: str):
+    ci, bi = _tokens(sqlite_url, ("admin", "ci"), ("analyst", "bi"))
+
+    by_name = runner.invoke(app, ["token", "revoke", "bi", "--db", sqlite_url])
+    by_id = runner.invoke(app, ["token", "revoke", "1", "--db", sqlite_url])
+    again = runner.invoke(app, ["token", "revoke", "bi", "--db", sqlite_url])
+
+    assert by_name.exit_code == 0 and "revoked token 2 (bi, analyst)" in by_name.output
+    assert by_id.exit_code == 0 and "revoked token 1 (ci, admin)" in by_id.output
+    assert again.exit_code == 0 and "token 2 (bi) was already revoked" in again.output
+    repo = Repository.from_url(sqlite_url)
+    assert repo.verify_token(ci) is None and repo.verify_token(bi) is None
+    assert [(a.action, a.target) for a in repo.audit(10) if a.action == "token.revoke"] == [
+        ("token.revoke", "token:1"),
+        ("token.revoke", "token:2"),
+    ]
+
+
+def test_token_revoke_refuses_an_unknown_or_ambiguous_name(sqlite_url: str):
+    first, second = _tokens(sqlite_url, ("reader", "bi"), ("reader", "bi"))
+
+    unknown = runner.invoke(app, ["token", "revoke", "nobody", "--db", sqlite_url])
+    ambiguous = runner.invoke(app, ["token", "revoke", "bi", "--db", sqlite_url])
+
+    assert unknown.exit_code == 1 and "no token named or numbered `nobody`" in unknown.output
+    assert ambiguous.exit_code == 1 and "2 live tokens are named `bi` (ids 1, 2)" in ambiguous.output
+    repo = Repository.from_url(sqlite_url)
+    assert repo.verify_token(first) is not None and repo.verify_token(second) is not None
+
+
+def test_token_create_help_states_what_each_role_may_do():
+    shown = runner.invoke(app, ["token", "create", "--help"], terminal_width=200).output
+
+    flat = " ".join(shown.replace("│", " ").split())
+    assert "reader: read, compile, query, lint" in flat
+    assert "analyst: also publish, deprecate" in flat
+    assert "admin: also audit, tokens" in flat
+    assert "analyst (read, compile)" not in flat

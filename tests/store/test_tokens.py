@@ -52,7 +52,7 @@ def test_token_writes_are_audited_without_the_token(sqlite_repo: Repository):
     assert all(token not in str(a.detail) for a in trail)
 
 
-def test_roles_are_admin_or_analyst(sqlite_repo: Repository):
-    with pytest.raises(ValueError, match="admin, analyst"):
+def test_roles_are_reader_analyst_or_admin(sqlite_repo: Repository):
+    with pytest.raises(ValueError, match="reader, analyst, admin"):
         sqlite_repo.create_token("owner", name="x")  # type: ignore[arg-type]
     assert sqlite_repo.list_tokens() == []

@@ -1,0 +1,175 @@
+"""Who may do what: every caller tries every route, with reads open and with reads closed.
+
+The expected grid is written here by hand, as the specification; the service enforces
+`catalog.store.roles.ACTIONS`, and `caliber token create --help` and docs/service.md are generated from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from httpx import Response
+from starlette.routing import BaseRoute
+
+from catalog.store.roles import ACTIONS
+from tests.app.conftest import bearer, repo_of, shop_files
+
+CALLERS = ("anonymous", "reader", "analyst", "admin")
+
+# "open": anonymous callers may while reads are open (the default); roles never depend on that setting.
+GRID = {
+    #            anonymous  reader  analyst  admin
+    "read": ("open", "yes", "yes", "yes"),
+    "compile": ("open", "yes", "yes", "yes"),
+    "query": ("open", "yes", "yes", "yes"),
+    "lint": ("open", "yes", "yes", "yes"),
+    "publish": ("no", "no", "yes", "yes"),
+    "deprecate": ("no", "no", "yes", "yes"),
+    "audit": ("no", "no", "no", "yes"),
+    "tokens": ("no", "no", "no", "yes"),
+}
+
+Call = Callable[[TestClient, dict[str, str]], Response]
+
+
+def _revoke_a_new_token(client: TestClient, headers: dict[str, str]) -> Response:
+    repo = repo_of(client)
+    repo.create_token("reader", "throwaway")
+    return client.delete(f"/v1/tokens/{repo.list_tokens()[-1].id}", headers=headers)
+
+
+# Every route that checks rights, with the action it needs (`test_every_route_is_in_the_matrix`).
+REQUESTS: dict[tuple[str, str], tuple[str, Call]] = {
+    ("GET", "/v1/metrics"): ("read", lambda c, h: c.get("/v1/metrics", headers=h)),
+    ("GET", "/v1/metrics/{key}"): ("read", lambda c, h: c.get("/v1/metrics/gmv", headers=h)),
+    ("GET", "/v1/metrics/{key}/versions"): (
+        "read",
+        lambda c, h: c.get("/v1/metrics/gmv/versions", headers=h),
+    ),
+    ("GET", "/v1/metrics/{key}/versions/{number}"): (
+        "read",
+        lambda c, h: c.get("/v1/metrics/gmv/versions/1", headers=h),
+    ),
+    ("GET", "/v1/metrics/{key}/diff"): (
+        "read",
+        lambda c, h: c.get("/v1/metrics/gmv/diff", params={"from": 1, "to": 1}, headers=h),
+    ),
+    ("GET", "/v1/dimensions"): ("read", lambda c, h: c.get("/v1/dimensions", headers=h)),
+    ("GET", "/v1/sources"): ("read", lambda c, h: c.get("/v1/sources", headers=h)),
+    ("GET", "/v1/conflicts"): ("read", lambda c, h: c.get("/v1/conflicts", headers=h)),
+    ("GET", "/"): ("read", lambda c, h: c.get("/", headers=h)),
+    ("GET", "/m/{namespace}/{name}"): ("read", lambda c, h: c.get("/m/shop/gmv", headers=h)),
+    ("GET", "/conflicts"): ("read", lambda c, h: c.get("/conflicts", headers=h)),
+    ("POST", "/v1/compile"): (
+        "compile",
+        lambda c, h: c.post("/v1/compile", json={"metrics": ["gmv"], "grain": "month"}, headers=h),
+    ),
+    ("GET", "/v1/compile"): (
+        "compile",
+        lambda c, h: c.get("/v1/compile", params={"metric": "gmv"}, headers=h),
+    ),
+    ("POST", "/v1/query"): (
+        "query",
+        lambda c, h: c.post("/v1/query", json={"metrics": ["paid_orders"]}, headers=h),
+    ),
+    ("POST", "/v1/lint"): ("lint", lambda c, h: c.post("/v1/lint", json={"files": shop_files()}, headers=h)),
+    ("POST", "/v1/publish"): (
+        "publish",
+        lambda c, h: c.post("/v1/publish", json={"files": shop_files()}, headers=h),
+    ),
+    ("POST", "/v1/metrics/{key}/deprecate"): (
+        "deprecate",
+        lambda c, h: c.post("/v1/metrics/aov/deprecate", json={"reason": "use gmv"}, headers=h),
+    ),
+    ("GET", "/v1/audit"): ("audit", lambda c, h: c.get("/v1/audit", headers=h)),
+    ("GET", "/v1/tokens"): ("tokens", lambda c, h: c.get("/v1/tokens", headers=h)),
+    ("DELETE", "/v1/tokens/{token_id}"): ("tokens", _revoke_a_new_token),
+}
+UNCHECKED = {("GET", "/healthz"), ("GET", "/lang/{code}")}
+"""Routes open to everyone: liveness (which hides the count, see test_auth) and the language switch."""
+
+
+def expected_status(action: str, caller: str, open_reads: bool) -> int:
+    allowed = GRID[action][CALLERS.index(caller)]
+    if allowed == "yes" or (allowed == "open" and open_reads):
+        return 200
+    return 401 if caller == "anonymous" else 403
+
+
+def write_shop_warehouse(path: Path) -> Path:
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA shop")
+        con.execute(
+            "CREATE TABLE shop.orders (order_id INTEGER, user_id INTEGER, created_at TIMESTAMP, "
+            "status VARCHAR, amount DECIMAL(12, 2))"
+        )
+        con.execute("INSERT INTO shop.orders VALUES (1, 1, TIMESTAMP '2025-01-02 10:00:00', 'paid', 9.5)")
+    return path
+
+
+@pytest.mark.parametrize("open_reads", [True, False], ids=["open reads", "closed reads"])
+def test_each_caller_may_do_exactly_what_the_grid_says(
+    make_client: Callable[..., TestClient], tmp_path: Path, open_reads: bool
+) -> None:
+    client = make_client(open_reads=open_reads, warehouse_path=write_shop_warehouse(tmp_path / "w.duckdb"))
+    published = client.post("/v1/publish", json={"files": shop_files()}, headers=bearer(client, "analyst"))
+    assert published.status_code == 200, published.text
+    headers = {"anonymous": {}, **{role: bearer(client, role) for role in CALLERS[1:]}}
+    seen: dict[tuple[str, str, str], Any] = {}
+    expected: dict[tuple[str, str, str], Any] = {}
+    for (method, path), (action, call) in REQUESTS.items():
+        for caller in CALLERS:
+            response = call(client, headers[caller])
+            seen[(method, path, caller)] = response.status_code
+            expected[(method, path, caller)] = expected_status(action, caller, open_reads)
+            if response.status_code in (401, 403):
+                code = response.json()["errors"][0]["code"]
+                assert code == ("H005" if response.status_code == 401 else "H006"), (method, path, caller)
+    assert seen == expected
+
+
+def test_a_refused_role_is_told_which_roles_may(published: TestClient) -> None:
+    response = published.post(
+        "/v1/publish", json={"files": shop_files()}, headers=bearer(published, "reader")
+    )
+    assert response.status_code == 403
+    error = response.json()["errors"][0]
+    assert error["message"] == "a reader token may not publish"
+    assert error["hint"] == "use a token of role analyst or admin"
+
+
+def api_routes(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
+    """(method, path) of every API route, inside included routers too (FastAPI keeps those apart)."""
+    found: set[tuple[str, str]] = set()
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found |= {(method, route.path) for method in route.methods if method != "HEAD"}
+        elif (included := getattr(route, "original_router", None)) is not None:
+            found |= api_routes(included.routes)
+    return found
+
+
+def test_every_route_is_in_the_matrix(client: TestClient) -> None:
+    app = client.app
+    assert isinstance(app, FastAPI)
+    routes = api_routes(app.routes)
+    assert ("POST", "/v1/publish") in routes and ("GET", "/m/{namespace}/{name}") in routes
+    assert routes - UNCHECKED == set(REQUESTS)
+
+
+def test_the_grid_is_the_table_the_service_enforces() -> None:
+    table = {
+        action.name: tuple(
+            "yes" if action.may(role) else ("open" if action.may(role, open_reads=True) else "no")
+            for role in (None, "reader", "analyst", "admin")
+        )
+        for action in ACTIONS
+    }
+    assert table == GRID
