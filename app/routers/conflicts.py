@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.deps import READ_SECURITY, Read
 from app.problems import problem_responses
-from catalog.compare.conflicts import KINDS, Finding, find_conflicts
+from catalog.compare.conflicts import KINDS, Finding, Kind, findings_for
 from catalog.compare.report import summary
 from catalog.issues import Location
 
 router = APIRouter(prefix="/v1/conflicts", tags=["catalog"])
-
-Kind = Literal["conflict", "duplicate", "standard_override_missing", "override_invalid"]
 
 
 class DifferencePublic(BaseModel):
@@ -65,7 +63,7 @@ class FindingPublic(BaseModel):
         return cls(
             kind=finding.kind,
             left=finding.left,
-            right=finding.right,  # type: ignore[arg-type]
+            right=finding.right,
             reasons=list(finding.reasons),
             differences=[
                 DifferencePublic(aspect=d.aspect, part=d.part, left=d.left, right=d.right)
@@ -96,7 +94,7 @@ def conflicts(
     kind: Annotated[Kind | None, Query(description="Only findings of this kind.")] = None,
 ) -> ConflictReport:
     """Every conflict, duplicate and override problem of the current catalog, each explained."""
-    found = find_conflicts(read.catalog)
+    found = findings_for(read.catalog)  # found once per catalog revision
     shown = [
         f
         for f in found

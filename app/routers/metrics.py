@@ -12,13 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from app.deps import READ_SECURITY, CurrentDep, Deprecator, Read, Reader, RepoDep
 from app.problems import ApiProblem, not_found, problem_responses
 from app.routers.catalog_objects import LabelPublic
-from app.views import allowed_dimensions, conflicts_of
+from catalog.compare.conflicts import findings_of_metric
+from catalog.compare.lint_check import issue_of
 from catalog.compile import CompileError, compile_query
-from catalog.issues import issue
+from catalog.issues import Issue, issue
+from catalog.lineage import allowed_dimensions
 from catalog.lint import LintResult
 from catalog.model import Metric
-from catalog.query import MetricQuery
 from catalog.schema import Stage, Status
+from catalog.series import series_query
 from catalog.store.records import DefinitionRecord, VersionRecord
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
@@ -90,8 +92,8 @@ class MetricDetail(MetricSummary):
         description="Dimensions this metric can be sliced by.", examples=[["common.channel", "common.city"]]
     )
     default_sql: str | None = Field(
-        description="The metric alone by month, for DuckDB; null when it "
-        "cannot be compiled that way (see warnings)."
+        description="The metric alone by month for DuckDB (alone, without metric_time, when it has no time "
+        "column); null when it cannot be compiled (see warnings)."
     )
     warnings: list[str] = Field(examples=[["deprecated: use sales.net_gmv"]])
     conflicts: list[ConflictPublic]
@@ -138,8 +140,8 @@ class DiffPublic(BaseModel):
     caliber_changed: bool = Field(description="False: only metadata changed, the numbers stay the same.")
     changes: list[FieldChangePublic]
     dialect: str = Field(examples=["duckdb"])
-    sql_from: str | None = Field(description="The metric by month at `from_version`.")
-    sql_to: str | None = Field(description="The metric by month at `to_version`.")
+    sql_from: str | None = Field(description="The metric by month at `from_version` (see default_sql).")
+    sql_to: str | None = Field(description="The metric by month at `to_version` (see default_sql).")
     warnings: list[str]
 
 
@@ -192,7 +194,7 @@ def get_metric(key: KeyPath, read: Read) -> MetricDetail:
     warnings: list[str] = []
     sql: str | None = None
     try:
-        compiled = compile_query(default_query(metric.key), current.catalog, pins=repo.pin)
+        compiled = compile_query(series_query(current.catalog, metric), current.catalog, pins=repo.pin)
         sql = compiled.sql
         warnings.extend(compiled.warnings)
     except CompileError as err:
@@ -210,7 +212,7 @@ def get_metric(key: KeyPath, read: Read) -> MetricDetail:
         default_sql=sql,
         warnings=warnings,
         conflicts=[
-            ConflictPublic(code=i.code, message=i.message, hint=i.hint) for i in conflicts_of(current, metric)
+            ConflictPublic(code=i.code, message=i.message, hint=i.hint) for i in _conflicts(current, metric)
         ],
     )
 
@@ -268,10 +270,10 @@ def diff_versions(
     warnings: list[str] = []
     for number in (from_version, to_version):
         # Compiles the metric as of each version; a dialect the compiler does not know is the client's error.
+        label = f"{metric.key}@{number}"
         try:
-            compiled = compile_query(
-                default_query(f"{metric.key}@{number}", dialect), current.catalog, pins=repo.pin
-            )
+            query = series_query(current.catalog, repo.pin(metric.key, number) or metric, label, dialect)
+            compiled = compile_query(query, current.catalog, pins=repo.pin)
         except CompileError as err:
             if any(i.code == "E004" for i in err.issues):
                 raise
@@ -314,9 +316,10 @@ def deprecate(
     return VersionPublic.of(record)
 
 
-def default_query(metric: str, dialect: str = "duckdb") -> MetricQuery:
-    """The metric alone by month: what the detail page and the diff show as SQL."""
-    return MetricQuery(metrics=[metric], grain="month", dialect=dialect)
+def _conflicts(current: LintResult, metric: Metric) -> list[Issue]:
+    """The metric's conflicts as `caliber lint` reports them (C001–C004), in its order."""
+    found = [issue_of(f) for f in findings_of_metric(current.catalog, metric.key)]
+    return sorted(found, key=lambda i: (i.location.file, i.location.line, i.location.col, i.code))
 
 
 def _metric(current: LintResult, key: str) -> Metric:

@@ -72,6 +72,10 @@ _PAGES: dict[str, tuple[str, str]] = {
     "sql_unavailable": ("无法编译该指标：{reason}", "This metric cannot be compiled: {reason}"),
     "history": ("版本历史", "Version history"),
     "recent_values": ("最近 12 个月的数值（服务的数据仓库）", "The last 12 months (the service's warehouse)"),
+    "total_value": (
+        "全部数据的数值（服务的数据仓库）",
+        "Its value over all the data (the service's warehouse)",
+    ),
     "version_n": ("版本 {n}", "version {n}"),
     "viewing_version": (
         "正在查看历史版本 {n}（当前为版本 {current}）。",

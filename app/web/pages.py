@@ -14,30 +14,22 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from app.views import allowed_dimensions
 from app.web.i18n import Lang
 from app.web.sql_layout import readable_sql
-from app.web.versions import pinned_catalog
 from app.web.view_models import CatalogView, Node, Translate, component_tree, label_of
 from catalog.compare.conflicts import Finding
-from catalog.compile import CompileError, MetricQuery, compile_query
+from catalog.compare.lint_check import KIND_CODES
+from catalog.compile import CompileError, compile_query
 from catalog.compile.dialects import DIALECTS
+from catalog.lineage import allowed_dimensions
 from catalog.model import Catalog, Metric
+from catalog.series import series_query
 from catalog.store.diff import field_changes
 from catalog.store.records import VersionRecord
 from catalog.store.repository import Repository
 
 DEFAULT_DIALECT = "duckdb"
-# The lint codes the same findings carry in `caliber lint` (catalog/issues.py).
-FINDING_CODES = {
-    "conflict": "C001",
-    "duplicate": "C002",
-    "standard_override_missing": "C003",
-    "override_invalid": "C004",
-}
 DIALECT_NAMES: tuple[str, ...] = tuple(DIALECTS)
-PINNED_CACHE = 256
-"""Past versions kept resolved per catalog; a new catalog starts an empty cache."""
 HISTORY_LIMIT = 20
 """Versions listed on a metric page, newest first; older ones stay reachable by `?v=`."""
 
@@ -119,12 +111,9 @@ def metric_page(
     current_number = versions[-1].number if versions else 1
     catalog, metric = view.catalog, current
     if number is not None and number != current_number:
-        if (key, number) not in view.pinned:
-            if len(view.pinned) >= PINNED_CACHE:
-                view.pinned.clear()
-            view.pinned[(key, number)] = pinned_catalog(repo, view.catalog, key, number)
-        pinned = view.pinned[(key, number)]
-        if pinned is None:
+        try:
+            pinned = repo.catalog_at({key: number})  # cached by the store per revision
+        except LookupError:
             return t("version_not_found", key=key, n=number)
         if key not in pinned.metrics:
             return t("version_unresolved", key=key, n=number)
@@ -181,14 +170,9 @@ def _dimension(catalog: Catalog, key: str, lang: Lang) -> DimensionView:
 
 
 def sql_of(catalog: Catalog, key: str, dialect: str) -> SqlView:
-    """The metric alone by month in `dialect`; without a time grain when the metric has no time column."""
-    by_month = MetricQuery(metrics=[key], grain="month", dialect=dialect)
+    """The metric's default series (`catalog.series`) in `dialect`, laid out for reading."""
     try:
-        return SqlView(True, readable_sql(compile_query(by_month, catalog).sql, dialect))
-    except CompileError:
-        pass
-    try:
-        sql = compile_query(MetricQuery(metrics=[key], dialect=dialect), catalog).sql
+        sql = compile_query(series_query(catalog, catalog.metrics[key], dialect=dialect), catalog).sql
     except CompileError as err:
         return SqlView(False, "; ".join(f"{i.code} {i.message}" for i in err.issues))
     return SqlView(True, readable_sql(sql, dialect))
@@ -205,7 +189,7 @@ def _finding(finding: Finding, catalog: Catalog, lang: Lang, t: Translate) -> Fi
     kind = "duplicate" if finding.kind == "duplicate" else "conflict"
     message = finding.message_zh if lang == "zh" else finding.message
     return FindingView(
-        kind, FINDING_CODES[finding.kind], t(f"finding_{finding.kind}"), message, sides, finding.hint
+        kind, KIND_CODES[finding.kind], t(f"finding_{finding.kind}"), message, sides, finding.hint
     )
 
 

@@ -1,8 +1,9 @@
 """The last values of a metric, from the service's warehouse, for the metric page.
 
-Operators read a definition better next to the numbers it gives. The metric alone by month (the newest
-twelve months) is compiled for DuckDB and run on the read-only warehouse. Results are kept per metric for the
-current catalog object — a publish makes a new one — so the query runs at most once per metric and publish.
+Operators read a definition better next to the numbers it gives. The metric's default series
+(`catalog.series`: by month, the newest twelve months; its total when it has no time column) is compiled for
+DuckDB and run on the read-only warehouse. Results are kept per metric for the current catalog object — a
+publish makes a new one — so the query runs at most once per metric and publish.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from app.warehouse import Warehouse, WarehouseError
 from catalog.compile import CompileError, compile_query
 from catalog.model import Catalog
-from catalog.query import MetricQuery
+from catalog.series import series_query
 
 MONTHS = 12
 
@@ -44,7 +45,7 @@ _cache = _Cache()
 
 
 def recent_values(warehouse: Warehouse | None, catalog: Catalog, key: str) -> Preview | None:
-    """The metric by month, newest first; None without a warehouse or when it cannot be shown by month."""
+    """The metric's default series, newest first; None without a warehouse or when it cannot be run."""
     if warehouse is None:
         return None
     with _cache.lock:
@@ -58,13 +59,11 @@ def recent_values(warehouse: Warehouse | None, catalog: Catalog, key: str) -> Pr
 
 
 def _query(warehouse: Warehouse, catalog: Catalog, key: str) -> Preview | None:
-    query = MetricQuery(
-        metrics=[key], grain="month", order_by=["-metric_time"], limit=MONTHS, dialect="duckdb"
-    )
+    query = series_query(catalog, catalog.metrics[key], newest=MONTHS)
     try:
         result = warehouse.run(compile_query(query, catalog).sql, max_rows=MONTHS)
     except (CompileError, WarehouseError):
-        return None  # e.g. a metric with no time column, or a warehouse without its table
+        return None  # e.g. a warehouse without the metric's table
     return Preview(result.columns, [[_display(v) for v in row] for row in result.rows])
 
 

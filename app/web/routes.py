@@ -29,7 +29,8 @@ from app.web import pages
 from app.web.freshness import WebState
 from app.web.i18n import COOKIE, Lang, choose_language, normalize, translator
 from app.web.preview import recent_values
-from app.web.view_models import STAGES, CatalogView
+from app.web.view_models import CatalogView
+from catalog.search import STAGES
 from catalog.store.repository import Repository
 
 HERE = Path(__file__).resolve().parent

@@ -1,8 +1,8 @@
 """What the web pages show, built from catalog objects by pure functions (no request, no store, no I/O).
 
-The per-catalog work — search haystacks, counts by stage and namespace, which sources each source can reach —
-is done once per catalog object in `CatalogView` and reused by every request, so a page over 10k metrics
-only filters and slices.
+The per-catalog work — the search index and counts by stage and namespace (`catalog.search`), the conflicts
+(`catalog.compare.conflicts.findings_for`) — is done once per catalog object and reused by every request, so
+a page over 10k metrics only filters and slices.
 
     >>> from catalog.lint import lint_texts
     >>> text = ("sources: {users: {table: dim_users, time: at, columns: {id: integer, at: timestamp}}}\\n"
@@ -17,20 +17,18 @@ only filters and slices.
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.web.i18n import Lang
 from catalog.compare.conflicts import Finding, findings_for
 from catalog.model import Catalog, Metric
+from catalog.search import index_of
 
 Translate = Callable[..., str]
 
 log = logging.getLogger("caliber.web")
 
-STAGES: tuple[str, ...] = ("acquisition", "activation", "retention", "revenue", "referral")
-_STAGE_ORDER = {stage: i for i, stage in enumerate(STAGES)}
 MAX_TREE_DEPTH = 6
 
 
@@ -68,37 +66,18 @@ class CatalogView:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        metrics = sorted(
-            catalog.metrics.values(),
-            key=lambda m: (_STAGE_ORDER.get(m.stage, len(STAGES)), not m.standard, m.key),
-        )
-        self.rows = tuple(_row(m) for m in metrics)
-        # Lower-cased once: name and labels rank above the description (see `search`).
-        self._names = tuple(
-            tuple(s.casefold() for s in (r.key, r.name, r.label_en, r.label_zh)) for r in self.rows
-        )
-        self._titles = tuple("\n".join(names) for names in self._names)
-        self._haystacks = tuple(
-            f"{title}\n{r.description.casefold()}" for title, r in zip(self._titles, self.rows, strict=True)
-        )
-        self._by_stage: dict[str, list[int]] = {}
-        self._by_namespace: dict[str, list[int]] = {}
-        for i, row in enumerate(self.rows):
-            self._by_stage.setdefault(row.stage, []).append(i)
-            self._by_namespace.setdefault(row.namespace, []).append(i)
-        stages = Counter(r.stage for r in self.rows)
-        # Every AARRR stage is listed, an empty one too: a stage with no metric is worth seeing.
-        self.stage_counts = tuple((s, stages[s]) for s in STAGES)
-        self.namespace_counts = tuple(sorted(Counter(r.namespace for r in self.rows).items()))
+        self.index = index_of(catalog)
+        self.rows = tuple(_row(m) for m in self.index.metrics)
+        self._row_of = {row.key: row for row in self.rows}
+        self.stage_counts = self.index.stage_counts
+        self.namespace_counts = self.index.namespace_counts
         self._findings: list[Finding] | None = None
         self.findings_error: str | None = None
         self._flagged: dict[str, str] | None = None
-        self.pinned: dict[tuple[str, int], Catalog | None] = {}
-        """Catalogs with one metric at a past version (`app.web.versions`), filled by the pages that ask."""
 
     @property
     def findings(self) -> list[Finding]:
-        """Conflicts and duplicates of this catalog, found on first use (the slowest derived data).
+        """Conflicts and duplicates of this catalog (`findings_for`: found once per catalog).
 
         A crash of the conflict check is logged and shown (`findings_error`), never a broken page.
         """
@@ -132,43 +111,9 @@ class CatalogView:
         offset: int = 0,
         limit: int = 50,
     ) -> Page:
-        """Metrics whose key, labels or description contain every word of `text`, best matches first.
-
-        Matches in the name or a label come before matches only in the description; an exact name or label
-        comes first of all.
-        """
-        candidates: Sequence[int] = range(len(self.rows))
-        if stage and namespace:
-            in_namespace = self._by_namespace.get(namespace, [])
-            candidates = [i for i in in_namespace if self.rows[i].stage == stage]
-        elif stage or namespace:
-            by, value = (self._by_stage, stage) if stage else (self._by_namespace, namespace or "")
-            candidates = by.get(value, [])
-        terms = text.casefold().split()
-        if terms:
-            haystacks = self._haystacks
-            matched = list(candidates)
-            for term in terms:  # one plain loop per word: ~1 ms over 10k metrics
-                matched = [i for i in matched if term in haystacks[i]]
-            whole = " ".join(terms)
-            # A stable sort: within one rank, the catalog order (stage, standard first, key) stays.
-            matched.sort(key=lambda i: _rank(whole, terms, self._names[i], self._titles[i]))
-            candidates = matched
-        window = candidates[offset : offset + limit]
-        return Page(tuple(self.rows[i] for i in window), len(candidates), offset, limit)
-
-
-def _rank(whole: str, terms: list[str], names: tuple[str, ...], title: str) -> int:
-    """0 the exact name or label, 1 a name or label that starts with it, 2 every word in them, 3 otherwise."""
-    if whole in names:
-        return 0
-    for name in names:
-        if name.startswith(whole):
-            return 1
-    for term in terms:
-        if term not in title:
-            return 3
-    return 2
+        """The catalog's search (`catalog.search`), best matches first, as rows."""
+        found = self.index.search(text, stage, namespace, offset=offset, limit=limit)
+        return Page(tuple(self._row_of[m.key] for m in found.items), found.total, offset, limit)
 
 
 def _row(metric: Metric) -> Row:

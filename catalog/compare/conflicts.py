@@ -12,16 +12,20 @@ metrics. A metric that declares a valid `overrides:` of a standard metric is not
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from catalog.compare.canonical import Canonicalizer
 from catalog.compare.explain import Difference, differences
 from catalog.issues import Location
 from catalog.model import Catalog, Metric
 
-KINDS = ("conflict", "duplicate", "standard_override_missing", "override_invalid")
+Kind = Literal["conflict", "duplicate", "standard_override_missing", "override_invalid"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 REASONS_ZH = {"name": "名称", "label_en": "英文名", "label_zh": "中文名", "same caliber": "口径"}
 _BUCKETS: tuple[tuple[str, Callable[[Metric], str]], ...] = (
     ("name", lambda metric: normalise_label(metric.name)),
@@ -32,8 +36,7 @@ _BUCKETS: tuple[tuple[str, Callable[[Metric], str]], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    kind: str
-    """conflict | duplicate | standard_override_missing | override_invalid"""
+    kind: Kind
     left: str
     """The reference side: the standard metric, or the first key of the group."""
     right: str
@@ -72,9 +75,26 @@ def find_conflicts(catalog: Catalog) -> list[Finding]:
     return _Detector(catalog).run()
 
 
+# Findings of the last few catalog objects. A Catalog is immutable — the store builds one per revision — and
+# the entry holds it, so its id cannot be reused by another catalog while the entry lives.
+_FOUND: OrderedDict[int, tuple[Catalog, list[Finding]]] = OrderedDict()
+_FOUND_CATALOGS = 4
+_FOUND_LOCK = threading.Lock()
+
+
 def findings_for(catalog: Catalog) -> list[Finding]:
-    """The findings the API serves for `GET /v1/conflicts` (same as `find_conflicts`)."""
-    return find_conflicts(catalog)
+    """`find_conflicts(catalog)`, found once per catalog object: the lint pipeline's conflict check, the API
+    (`GET /v1/conflicts`, a metric's conflicts) and the web pages all read the same list. Do not change it."""
+    with _FOUND_LOCK:
+        hit = _FOUND.get(id(catalog))
+        if hit is not None and hit[0] is catalog:
+            return hit[1]
+    found = find_conflicts(catalog)
+    with _FOUND_LOCK:
+        _FOUND[id(catalog)] = (catalog, found)
+        while len(_FOUND) > _FOUND_CATALOGS:
+            _FOUND.popitem(last=False)
+    return found
 
 
 def findings_of_metric(
@@ -82,8 +102,8 @@ def findings_of_metric(
     key: str,
     findings: Iterable[Finding] | None = None,
 ) -> list[Finding]:
-    """Findings that involve metric `key`; pass `findings` when they are already computed."""
-    every = find_conflicts(catalog) if findings is None else findings
+    """Findings that involve metric `key` (of `findings_for(catalog)` unless `findings` are given)."""
+    every = findings_for(catalog) if findings is None else findings
     return [f for f in every if key in (f.left, f.right)]
 
 
@@ -92,7 +112,7 @@ class _Detector:
         self.catalog = catalog
         self.metrics = catalog.metrics
         self.forms = Canonicalizer(catalog)
-        self.pairs: dict[tuple[str, str], tuple[str, list[str]]] = {}  # (left, right) → (kind, reasons)
+        self.pairs: dict[tuple[str, str], tuple[Kind, list[str]]] = {}  # (left, right) → (kind, reasons)
         self.invalid: list[Finding] = []
 
     def run(self) -> list[Finding]:
@@ -178,7 +198,7 @@ class _Detector:
             b.overrides is not None and b.overrides.metric == key and a.standard
         )
 
-    def _add(self, left: str, right: str, kind: str, reason: str) -> None:
+    def _add(self, left: str, right: str, kind: Kind, reason: str) -> None:
         for pair in ((left, right), (right, left)):
             if pair in self.pairs:
                 if reason not in self.pairs[pair][1]:
@@ -190,7 +210,7 @@ class _Detector:
         self,
         left: str,
         right: str,
-        kind: str,
+        kind: Kind,
         reasons: list[str],
         names: dict[str, str],
     ) -> Finding:

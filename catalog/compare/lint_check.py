@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from catalog.compare.conflicts import Finding, find_conflicts
+from catalog.compare.conflicts import Finding, Kind, findings_for
 from catalog.issues import Issue, Level, issue
 from catalog.model import Catalog
 
 Setting = Literal["error", "warning", "off"]
 SETTINGS: tuple[Setting, ...] = ("error", "warning", "off")
-KIND_CODES = {
+KIND_CODES: dict[Kind, str] = {
     "conflict": "C001",
     "duplicate": "C002",
     "standard_override_missing": "C003",
@@ -27,8 +27,9 @@ _DUPLICATE_CODES = ("C002",)
 
 
 def conflict_issues(catalog: Catalog) -> list[Issue]:
-    """The conflict check of `caliber lint` (one of `catalog.lint.catalog_checks`)."""
-    return [issue_of(finding) for finding in find_conflicts(catalog)]
+    """The conflict check of `caliber lint` (one of `catalog.lint.catalog_checks`); the findings stay cached
+    with the catalog for the API and the web pages (`findings_for`)."""
+    return [issue_of(finding) for finding in findings_for(catalog)]
 
 
 def issue_of(finding: Finding) -> Issue:

@@ -12,7 +12,8 @@ Writers are serialised where the database can do it cheaply (`BEGIN IMMEDIATE` o
 advisory lock on PostgreSQL) and validate against the state they are about to change; on any other database
 the compare-and-set in `catalog.store.writes` plus UNIQUE(definition_id, number) turn a race into a retry.
 The catalog rebuilt from stored definitions is cached by the catalog revision (a counter every write
-transaction bumps), read on every call, so several workers never serve a stale catalog.
+transaction bumps), read on every call, so several workers never serve a stale catalog; so are the catalogs
+with past versions pinned (`catalog_at`).
 """
 
 from __future__ import annotations
@@ -37,13 +38,15 @@ from catalog.compare.lint_check import Setting
 from catalog.issues import Issue, Level, Location, has_errors, issue
 from catalog.lint import LintResult, catalog_checks, find_files
 from catalog.model import Catalog, Metric
+from catalog.search import index_of
 from catalog.store import writes
 from catalog.store.conflict_gate import gate
 from catalog.store.diff import field_changes
 from catalog.store.engine import database_url, make_engine
 from catalog.store.hashing import content_hash, semantic_hash
 from catalog.store.models import AuditRow, DefinitionRow, NamespaceRow, TokenRow, VersionRow, utcnow
-from catalog.store.overlay import SINGULAR, Stored, bundle_items, lint_overlay
+from catalog.store.overlay import SINGULAR, bundle_items, lint_overlay
+from catalog.store.pins import pinned_catalog
 from catalog.store.records import (
     AuditRecord,
     CreatedVersion,
@@ -59,7 +62,6 @@ from catalog.store.records import (
 )
 from catalog.store.references import qualified_definition
 from catalog.store.roles import ROLES, Role
-from catalog.store.search import matches
 from catalog.store.tokens import new_token, token_hash
 from catalog.validate import Item
 
@@ -77,7 +79,8 @@ _CACHED_CATALOGS = 8
 class Repository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._catalogs: dict[tuple[writes.Revision, frozenset[tuple[str, int]]], LintResult] = {}
+        self._catalogs: dict[writes.Revision, LintResult] = {}
+        self._pinned: dict[tuple[writes.Revision, frozenset[tuple[str, int]]], Catalog] = {}
         self._cache_lock = Lock()
 
     @classmethod
@@ -104,6 +107,7 @@ class Repository:
             getattr(command, action)(config, revision)
         with self._cache_lock:
             self._catalogs.clear()
+            self._pinned.clear()
 
     # -- publish -----------------------------------------------------------------------------------------
     def publish(
@@ -256,14 +260,46 @@ class Repository:
 
     def current_catalog(self) -> LintResult:
         """The catalog of the current versions, as `catalog.lint` would build it from the same YAML."""
-        return self._catalog_with({})
+        # Asked on every request: one primary-key read when nothing changed.
+        cached = self._catalogs.get(writes.read_revision(self.engine))
+        if cached is not None:
+            return cached
+        with Session(self.engine) as session:
+            revision = writes.revision(session)
+            cached = self._catalogs.get(revision)
+            if cached is not None:
+                return cached
+            current = writes.load_current(session)
+            # PostgreSQL reads each statement afresh: a write committed between the reads of the revision and
+            # of the definitions would be cached under the older revision, so then nothing is cached.
+            unmoved = writes.revision(session) == revision
+        result = lint_overlay([c.stored() for c in current.values()], [])
+        if unmoved:
+            self._remember(self._catalogs, revision, result)
+        return result
 
     def catalog_at(self, pins: Mapping[str, int]) -> Catalog:
-        """The catalog with some metrics at given versions (`{"sales.gmv": 2}`) and the rest current.
+        """The current catalog with some metrics at given versions (`{"sales.gmv": 2}`): what `gmv@2` means.
 
-        Raises LookupError for an unknown metric or version.
+        Each pinned definition is resolved among the current definitions of what it refers to
+        (`catalog.store.pins`); a version that no longer resolves is absent. Raises LookupError for an unknown
+        metric or version.
         """
-        return self._catalog_with(pins).catalog
+        revision = writes.read_revision(self.engine)  # first: what is cached is never older than its key
+        asked = (revision, frozenset(pins.items()))
+        cached = self._pinned.get(asked)
+        if cached is not None:
+            return cached
+        pinned: dict[str, Mapping[str, Any]] = {}
+        for key, number in pins.items():
+            record = self.version(key, number)
+            if record is None:
+                raise LookupError(f"no version {number} of metric {key!r}")
+            pinned[record.key] = record.definition
+        stored = [*self.list_sources(), *self.list_dimensions()]
+        catalog = pinned_catalog(self.current_catalog().catalog, pinned, stored)
+        self._remember(self._pinned, asked, catalog)
+        return catalog
 
     def pin(self, key: str, number: int) -> Metric | None:
         """The metric as of version `number`, its components at their current versions (`gmv@2`)."""
@@ -275,49 +311,11 @@ class Repository:
             row = self._find(session, "metric", key)
         return catalog.metrics.get(row.key) if row else None
 
-    def _catalog_with(self, pins: Mapping[str, int]) -> LintResult:
-        if not pins:  # the common case, asked on every request: one primary-key read when nothing changed
-            cached = self._catalogs.get((writes.read_revision(self.engine), frozenset()))
-            if cached is not None:
-                return cached
-        with Session(self.engine) as session:
-            revision = writes.revision(session)
-            pinned: dict[str, VersionRow] = {}
-            for key, number in pins.items():
-                row = self._find(session, "metric", key)
-                version = (
-                    None
-                    if row is None
-                    else session.scalar(
-                        select(VersionRow).where(
-                            VersionRow.definition_id == row.id, VersionRow.number == number
-                        )
-                    )
-                )
-                if row is None or version is None:
-                    raise LookupError(f"no version {number} of metric {key!r}")
-                pinned[row.key] = version
-            pins_key = frozenset((k, v.number) for k, v in pinned.items())
-            cached = self._catalogs.get((revision, pins_key))
-            if cached is not None:
-                return cached
-            current = writes.load_current(session)
-            # PostgreSQL reads each statement afresh: a write committed between the reads of the revision and
-            # of the definitions would be cached under the older revision, so then nothing is cached.
-            unmoved = writes.revision(session) == revision
-        stored = [
-            Stored(c.kind, c.namespace, c.name, pinned[c.key].definition)
-            if c.kind == "metric" and c.key in pinned
-            else c.stored()
-            for c in current.values()
-        ]
-        result = lint_overlay(stored, [])
-        if unmoved:
-            with self._cache_lock:
-                if len(self._catalogs) >= _CACHED_CATALOGS:
-                    self._catalogs.pop(next(iter(self._catalogs)))
-                self._catalogs[(revision, pins_key)] = result
-        return result
+    def _remember(self, cache: dict[Any, Any], key: Any, value: Any) -> None:
+        with self._cache_lock:
+            if len(cache) >= _CACHED_CATALOGS:
+                cache.pop(next(iter(cache)))
+            cache[key] = value
 
     # -- reading definitions -----------------------------------------------------------------------------
     def list_metrics(
@@ -330,13 +328,14 @@ class Repository:
         offset: int = 0,
         limit: int = 50,
     ) -> Page:
-        """Current metrics matching every filter given, by key; `text` searches names, labels, description."""
-        records = [
-            r
-            for r in self._records("metric")
-            if matches(r.definition, r.key, text, stage, namespace, owner, status)
-        ]
-        return Page(records[max(offset, 0) : max(offset, 0) + max(limit, 0)], len(records), offset, limit)
+        """Current metrics matching every filter given, by key; `text` searches names, labels, descriptions
+        (`catalog.search`, over the current catalog)."""
+        found = index_of(self.current_catalog().catalog).search(
+            text, stage, namespace, owner, status, offset, limit, phrase=True
+        )
+        keys = [metric.key for metric in found.items]
+        records = {r.key: r for r in self._records("metric", keys=keys)} if keys else {}
+        return Page([records[k] for k in keys if k in records], found.total, offset, limit)
 
     def list_dimensions(self) -> list[DefinitionRecord]:
         return self._records("dimension")
@@ -393,11 +392,14 @@ class Repository:
         kind: Kind,
         session: Session | None = None,
         only: int | None = None,
+        keys: list[str] | None = None,
     ) -> list[DefinitionRecord]:
         with self._session(session) as s:
             query = writes.current_join().where(DefinitionRow.kind == kind).order_by(DefinitionRow.key)
             if only is not None:
                 query = query.where(DefinitionRow.id == only)
+            if keys is not None:
+                query = query.where(DefinitionRow.key.in_(keys))
             return [
                 DefinitionRecord(
                     kind,

@@ -177,3 +177,19 @@ def test_a_metric_shows_the_conflicts_that_name_it(published: TestClient) -> Non
     assert [c["code"] for c in conflicts] == ["C002"]
     assert "finance.paid_amount" in conflicts[0]["message"]
     assert published.get("/v1/metrics/shop.paid_orders").json()["conflicts"] == []
+
+
+def test_a_metric_without_a_time_column_shows_its_total_as_default_sql(published: TestClient) -> None:
+    targets = (
+        "sources:\n  targets: {table: shop.targets, columns: {amount: decimal}}\n"
+        "metrics:\n  target:\n    type: atomic\n    source: targets\n    agg: sum\n    expr: amount\n"
+        "    label: {en: Target, zh: 目标}\n    description: Sales target.\n    stage: revenue\n"
+        "    owner: finance-team\n"
+    )
+    response = published.post(
+        "/v1/publish", json={"files": {"plan/targets.yaml": targets}}, headers=bearer(published)
+    )
+    assert response.status_code == 200, response.text
+    detail = published.get("/v1/metrics/plan.target").json()
+    assert detail["warnings"] == []
+    assert 'SUM("t0"."amount")' in detail["default_sql"] and "metric_time" not in detail["default_sql"]
