@@ -3,6 +3,7 @@ service answers, 401 and 403 included, is documented on the operation that answe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -169,3 +170,18 @@ def test_a_row_limit_that_is_not_an_integer_is_refused(bundled: TestClient, limi
     response = bundled.post("/v1/compile", json={"metrics": ["gmv"], "limit": limit})
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "body.limit"
+
+
+def test_the_docs_page_loads_its_assets_and_icon_from_the_service(bundled: TestClient) -> None:
+    html = bundled.get("/docs").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith("/") for a in assets), assets
+    for asset in assets:
+        assert bundled.get(asset).status_code == 200, asset
+    assert "validatorUrl" in html and "validator.swagger.io" not in html
+
+
+def test_the_favicon_is_served(bundled: TestClient) -> None:
+    icon = bundled.get("/favicon.ico")
+    assert (icon.status_code, icon.headers["content-type"]) == (200, "image/x-icon")
+    assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
