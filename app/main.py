@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from app import problems, web
@@ -65,12 +66,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             warehouse.close()
         repo.engine.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served by the service itself: the pages work offline.
+    app = FastAPIOffline(
         title="Caliber",
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_tags=[{"name": name, "description": text} for name, text in TAGS],
+        static_url=DOCS_ASSETS,
+        favicon_url="/favicon.ico",
+        # No badge from the public validator service: the page makes no request outside the service.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     app.state.repo = repo
@@ -85,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web.install(app)
     return app
 
+
+DOCS_ASSETS = "/static/docs"
 
 TAGS = (
     ("metrics", "Search metrics, read one with its versions, compare versions, deprecate."),

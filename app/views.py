@@ -1,6 +1,6 @@
 """Read-only views over a resolved catalog that the API shows next to a metric.
 
->>> allowed_dimensions(catalog, "sales.gmv")       # doctest: +SKIP
+>>> allowed_dimensions(catalog, "finance.gmv")       # doctest: +SKIP
 ['common.channel', 'common.city', 'sales.course_category']
 """
 
@@ -48,8 +48,8 @@ def conflicts_of(current: LintResult, metric: Metric) -> list[Issue]:
 
     The hook for `catalog/compare`: its checks run in the catalog's lint pipeline (`CATALOG_CHECKS`), so their
     issues are already in `current.issues` (computed once per catalog revision by the store). Stored
-    definitions carry no line numbers, so the metric is recognised by its key in the message (`sales.gmv`
-    but not `sales.gmv_net`) rather than by location.
+    definitions carry no line numbers, so the metric is recognised by its key in the message (`finance.gmv`
+    but not `finance.gmv_net`) rather than by location.
     """
     named = re.compile(rf"(?<![\w.]){re.escape(metric.key)}(?!\w)")
     return [i for i in current.issues if i.code.startswith("C") and named.search(i.message)]

@@ -26,6 +26,24 @@ app = typer.Typer(
 )
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"caliber {version('caliber')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Caliber: one agreed definition per metric, compiled to SQL for every engine."""
+
+
 @app.command()
 def lint(
     paths: Annotated[list[Path], typer.Argument(help="YAML files or folders (the folder is the namespace).")],
@@ -61,7 +79,7 @@ def lint(
 @app.command("conflicts")
 def conflicts_report(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="YAML files or folders [default: metric_defs].")
+        list[Path] | None, typer.Argument(help="YAML files or folders.", show_default="metric_defs")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
 ) -> None:
@@ -99,7 +117,8 @@ def compile_command(
     ] = None,
     dialect: Annotated[str, typer.Option("--dialect", "-d", help="Target engine (sqlglot name).")] = "duckdb",
     defs: Annotated[
-        list[Path] | None, typer.Option("--defs", help="Definitions [default: metric_defs].")
+        list[Path] | None,
+        typer.Option("--defs", help="Definition files or folders.", show_default="metric_defs"),
     ] = None,
     start: Annotated[str | None, typer.Option(help="Time range start, inclusive (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Time range end, exclusive (YYYY-MM-DD).")] = None,
@@ -111,7 +130,7 @@ def compile_command(
 ) -> None:
     """Print the SQL of a metric query. Exit 0, 1 when it cannot be compiled, 2 on usage errors.
 
-    Example: caliber compile -m gmv -m arpu --by channel --grain month --where "city in ('北京')" -d hive
+    Example: caliber compile -m gmv -m arppu --by channel --grain month --where "city in ('北京')" -d hive
     """
     from catalog.compile import CompileError, compile_query
     from catalog.snapshot import load_catalog
@@ -209,7 +228,9 @@ def serve(
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", help="Catalog database URL [default: CALIBER_DATABASE_URL or sqlite:///./caliber.db]."
+        "--db",
+        help="Catalog database URL.",
+        show_default="CALIBER_DATABASE_URL or sqlite:///./caliber.db",
     ),
 ]
 
@@ -218,7 +239,9 @@ DbOption = Annotated[
 def publish(
     paths: Annotated[list[Path], typer.Argument(help="YAML files or folders, e.g. metric_defs/.")],
     db: DbOption = None,
-    author: Annotated[str | None, typer.Option(help="Recorded on each new version [default: $USER].")] = None,
+    author: Annotated[
+        str | None, typer.Option(help="Recorded on each new version.", show_default="$USER")
+    ] = None,
     note: Annotated[str, typer.Option(help="Change note recorded on each new version.")] = "",
     conflicts: Annotated[
         str,
@@ -435,3 +458,7 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

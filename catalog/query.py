@@ -19,7 +19,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
 
 from catalog.model import GRAINS, Grain
 
@@ -101,7 +101,8 @@ class MetricQuery(_Model):
     order_by: Annotated[list[RefName], Field(max_length=MAX_METRICS + MAX_DIMENSIONS + 1)] = Field(
         default_factory=list
     )
-    limit: Annotated[int, Field(ge=0, le=MAX_LIMIT)] | None = None
+    # Strict: JSON `true` or `1.0` is not a row count.
+    limit: Annotated[StrictInt, Field(ge=0, le=MAX_LIMIT)] | None = None
     dialect: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "duckdb"
 
     @model_validator(mode="after")

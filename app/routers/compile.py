@@ -3,7 +3,7 @@
 `POST` takes the full query model (`catalog.query.MetricQuery`); `GET` takes the common part as query
 parameters so a BI tool can use a plain URL:
 
-    GET /v1/compile?metric=gmv&metric=arpu&by=channel&grain=month&dialect=hive&where=city='北京'
+    GET /v1/compile?metric=gmv&metric=arppu&by=channel&grain=month&dialect=hive&where=city='北京'
 
 A metric may be pinned to a stored version, `gmv@2`. An unknown metric is a 404, an unknown dialect or any
 other query error a 422, each with the close names in the hint.
@@ -28,7 +28,7 @@ from catalog.query import MAX_DIMENSIONS, MAX_METRICS, MAX_WHERE, MetricQuery
 router = APIRouter(prefix="/v1/compile", tags=["compile"])
 
 _EXAMPLE_QUERY = {
-    "metrics": ["sales.gmv", "sales.paid_orders@1"],
+    "metrics": ["finance.gmv", "finance.paid_orders@1"],
     "dimensions": ["channel"],
     "grain": "month",
     "filters": [{"dimension": "city", "op": "in", "values": ["北京", "上海"]}],
@@ -48,9 +48,9 @@ class CompiledPublic(BaseModel):
     )
     metrics: list[str] = Field(
         description="Every metric used; pinned ones as `key@N`.",
-        examples=[["sales.gmv", "sales.paid_orders@1"]],
+        examples=[["finance.gmv", "finance.paid_orders@1"]],
     )
-    warnings: list[str] = Field(examples=[["metric sales.paid_orders@1 is deprecated"]])
+    warnings: list[str] = Field(examples=[["metric finance.paid_orders@1 is deprecated"]])
 
     @classmethod
     def of(cls, compiled: CompiledQuery) -> CompiledPublic:

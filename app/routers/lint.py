@@ -1,4 +1,9 @@
-"""`POST /v1/lint`: definitions in, the same diagnostics as `caliber lint` out. Nothing is stored."""
+"""`POST /v1/lint`: definitions in, the diagnostics `POST /v1/publish` would give out. Nothing is stored.
+
+The bundle is linted over the published catalog, as publish checks it: a file may use published sources,
+dimensions and metrics without carrying them, and a change that breaks a published definition is reported
+at the bundle's line that breaks it.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
-from app.deps import Linter
+from app.deps import Linter, RepoDep
 from app.problems import ApiProblem, problem_responses
 from app.schemas import EXAMPLE_FILES, FileBundle, FileName, IssuePublic
 from catalog.issues import Location, issue
-from catalog.lint import lint_texts
 
 router = APIRouter(prefix="/v1/lint", tags=["lint"])
 
@@ -24,7 +29,7 @@ class LintReport(BaseModel):
     errors: int = Field(examples=[1])
     warnings: int = Field(examples=[0])
     files: int = Field(examples=[1])
-    metrics: int = Field(description="Metrics that resolved.", examples=[0])
+    metrics: int = Field(description="Metrics of the bundle that resolved.", examples=[1])
     issues: list[IssuePublic]
 
 
@@ -48,20 +53,23 @@ _BODY = {
 )
 async def lint(
     request: Request,
+    repo: RepoDep,
     _who: Linter,
     file: Annotated[
         FileName, Query(description="Path of a raw YAML body; its folder is the namespace.")
     ] = "default/input.yaml",
 ) -> LintReport:
-    """Lint a bundle `{"files": {"growth/x.yaml": "..."}}` (JSON) or one raw YAML document (`text/yaml`)."""
-    result = lint_texts(await _files(request, file))
+    """Lint a bundle `{"files": {"growth/x.yaml": "..."}}` (JSON) or one raw YAML document (`text/yaml`)
+    over the published catalog."""
+    files = await _files(request, file)
+    result = await run_in_threadpool(repo.check, files)
     errors = len(result.errors)
     return LintReport(
         ok=result.ok,
         errors=errors,
         warnings=len(result.issues) - errors,
         files=len(result.files),
-        metrics=len(result.catalog.metrics),
+        metrics=sum(1 for m in result.catalog.metrics.values() if m.location.file in files),
         issues=[IssuePublic.of(i) for i in result.issues],
     )
 

@@ -1,9 +1,10 @@
 """Rebuild a catalog from stored definitions, optionally overlaid with a bundle being published or pinned
 versions, through the same validate → resolve → checks pipeline as `caliber lint`.
 
-Stored definitions are regrouped into one in-memory document per namespace (`<catalog>/growth`); they carry
-no line numbers, so issues about them point at that pseudo-file. An overlay replaces stored objects with the
-same kind and key, so a bundle may change a metric that other stored metrics refer to.
+Each stored definition becomes an in-memory document of its own (`<published>/metric/growth.signups`, no
+line numbers). An overlay replaces stored objects with the same kind and key, so a bundle may change a metric
+that other stored metrics refer to; an issue that this causes in a stored definition is reported at the
+bundle's definition it refers to (its file:line:col), naming the stored one in the message.
 
     >>> stored = [Stored("source", "shop", "orders", {"table": "t", "columns": {"id": "integer"}})]
     >>> result = lint_overlay(stored, [])
@@ -13,8 +14,9 @@ same kind and key, so a bundle may change a metric that other stored metrics ref
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from catalog.issues import Issue
@@ -25,7 +27,8 @@ from catalog.validate import Item, validate_document
 
 PLURAL: dict[Kind, str] = {"source": "sources", "dimension": "dimensions", "metric": "metrics"}
 SINGULAR: dict[str, Kind] = {v: k for k, v in PLURAL.items()}
-STORED_FILE = "<catalog>/{namespace}"
+STORED_FILE = "<published>/{kind}/{key}"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +58,13 @@ def bundle_items(files: Mapping[str, str]) -> tuple[list[Item], list[Issue]]:
 
 def stored_items(stored: Iterable[Stored]) -> tuple[list[Item], list[Issue]]:
     """Items for stored definitions, validated again (a stored mapping is the YAML that was published)."""
-    grouped: dict[str, dict[str, dict[str, Any]]] = {}
-    for s in stored:
-        # Copies: the catalog keeps references to these mappings and callers may hold on to it.
-        grouped.setdefault(s.namespace, {}).setdefault(PLURAL[s.kind], {})[s.name] = _copy(s.definition)
     items: list[Item] = []
     issues: list[Issue] = []
-    for namespace, data in sorted(grouped.items()):
-        doc = Document(STORED_FILE.format(namespace=namespace), data)
-        found_items, found = validate_document(doc, namespace)
+    for s in sorted(stored, key=lambda s: (s.namespace, s.kind, s.name)):
+        # Copies: the catalog keeps references to these mappings and callers may hold on to it.
+        data = {PLURAL[s.kind]: {s.name: _copy(s.definition)}}
+        doc = Document(STORED_FILE.format(kind=s.kind, key=s.key), data, {(): (0, 0)})
+        found_items, found = validate_document(doc, s.namespace)
         items.extend(found_items)
         issues.extend(found)
     return items, issues
@@ -80,7 +81,45 @@ def lint_overlay(
     replaced = {(item.kind, item.key) for item in overlay}
     kept = [s for s in stored if (PLURAL[s.kind], s.key) not in replaced]
     items, issues = stored_items(kept)
-    return lint_items([*overlay, *items], [*overlay_issues, *issues], files, checks)
+    result = lint_items([*overlay, *items], [*overlay_issues, *issues], files, checks)
+    if not overlay:
+        return result
+    by_file = {STORED_FILE.format(kind=s.kind, key=s.key): s for s in kept}
+    moved = sorted(
+        (_at_the_cause(i, by_file, overlay) for i in result.issues),
+        key=lambda i: (i.location.file, i.location.line, i.location.col, i.code),
+    )
+    return replace(result, issues=tuple(moved))
+
+
+def _at_the_cause(found: Issue, stored: Mapping[str, Stored], overlay: list[Item]) -> Issue:
+    """An issue in a stored definition, moved to the bundle's definition that it names (the change that
+    broke it); unchanged when it names none."""
+    definition = stored.get(found.location.file)
+    if definition is None:
+        return found
+    names = set(_names(definition.definition))
+    cause = next((item for item in overlay if item.key in names or item.name in names), None)
+    if cause is None:
+        return found
+    return replace(
+        found,
+        message=f"published {definition.kind} {definition.key}, not in this bundle: {found.message}",
+        location=cause.doc.position(cause.path),
+        hint=found.hint or f"change {cause.key} so that {definition.key} still resolves, or send both",
+    )
+
+
+def _names(value: Any) -> Iterable[str]:
+    """Every name-like word in a definition's values (references, columns, SQL identifiers)."""
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _names(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _names(item)
+    elif isinstance(value, str):
+        yield from _NAME.findall(value)
 
 
 def _copy(value: Any) -> Any:

@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Lock
@@ -189,7 +189,30 @@ class Repository:
             raise PublishRejected(tuple(problems))
         return self.publish(files, author, note, conflicts, duplicates)
 
-    def _plan(
+    def check(
+        self, files: Mapping[str, str], conflicts: ConflictSetting = "error", duplicates: Setting = "warning"
+    ) -> LintResult:
+        """What `publish(files)` would say about the bundle, writing nothing: the bundle linted over the
+        published catalog (definitions absent from the bundle are the published ones), so one file that uses
+        a published source lints clean. Every error that would reject the publish is kept; warnings only when
+        they are about the bundle's files. The result's catalog is the published one with the bundle applied.
+
+        >>> repo = Repository.from_url("sqlite://")
+        >>> repo.upgrade()
+        >>> _ = repo.publish({"shop/s.yaml": "sources:\\n  orders: {table: t, columns: {id: integer}}\\n"}, "ann")
+        >>> metric = "metrics:\\n  n: {type: atomic, source: shop.orders, agg: count, label: {en: N, zh: 数}, "
+        >>> metric += "description: n, stage: revenue, owner: me}\\n"
+        >>> [i.code for i in repo.check({"shop/m.yaml": metric}).errors]
+        []
+        """
+        items, loaded = bundle_items(files)
+        with Session(self.engine) as session:
+            current = writes.load_current(session)
+        result, _changed = self._review(current, items, loaded, tuple(files), conflicts, duplicates)
+        kept = (i for i in result.issues if i.level is Level.ERROR or i.location.file in files)
+        return replace(result, issues=tuple(kept))
+
+    def _review(
         self,
         current: Mapping[tuple[Kind, str], writes.Current],
         items: list[Item],
@@ -197,8 +220,8 @@ class Repository:
         files: tuple[str, ...],
         conflicts: ConflictSetting,
         duplicates: Setting,
-    ) -> _Plan:
-        """Lint the bundle over `current` once and decide what to write; raises `PublishRejected`."""
+    ) -> tuple[LintResult, list[Item]]:
+        """Lint the bundle over `current` once: the result with every issue, and the items that changed."""
         checks = [c for c in CATALOG_CHECKS if c is not conflict_issues]  # run below, to judge each finding
         result = lint_overlay([c.stored() for c in current.values()], items, loaded, files, checks)
         changed = [item for item in items if self._changed(item, current)]
@@ -211,6 +234,20 @@ class Repository:
             [*result.issues, *judged],
             key=lambda i: (i.location.file, i.location.line, i.location.col, i.code),
         )
+        return replace(result, issues=tuple(issues)), changed
+
+    def _plan(
+        self,
+        current: Mapping[tuple[Kind, str], writes.Current],
+        items: list[Item],
+        loaded: list[Issue],
+        files: tuple[str, ...],
+        conflicts: ConflictSetting,
+        duplicates: Setting,
+    ) -> _Plan:
+        """Lint the bundle over `current` once and decide what to write; raises `PublishRejected`."""
+        result, changed = self._review(current, items, loaded, files, conflicts, duplicates)
+        issues = result.issues
         if has_errors(issues):
             raise PublishRejected(tuple(issues))
         changes = []

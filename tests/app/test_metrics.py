@@ -163,6 +163,27 @@ def test_lint_gives_the_cli_diagnostics_for_a_bundle_or_raw_yaml(client: TestCli
     assert raw.json()["ok"] is False
 
 
+def test_linting_one_file_uses_the_published_sources(published: TestClient) -> None:
+    one = (
+        "metrics:\n  big_orders:\n    type: atomic\n    source: shop.orders\n    agg: count\n"
+        '    filter: "amount > 100"\n    label: {en: Big orders, zh: 大额订单数}\n'
+        "    description: Orders over 100.\n    stage: revenue\n    owner: finance-team\n"
+    )
+    report = published.post("/v1/lint", json={"files": {"finance/big.yaml": one}}).json()
+    assert (report["ok"], report["files"], report["metrics"], report["issues"]) == (True, 1, 1, [])
+
+
+def test_linting_a_change_that_breaks_a_published_metric_points_at_the_change(published: TestClient) -> None:
+    sources = shop_files()["shop/sources.yaml"]
+    assert sources.count("      amount: decimal\n") == 1
+    without_amount = sources.replace("      amount: decimal\n", "")
+    report = published.post("/v1/lint", json={"files": {"shop/sources.yaml": without_amount}}).json()
+    issue = report["issues"][0]
+    assert (report["ok"], issue["code"], issue["file"]) == (False, "R005", "shop/sources.yaml")
+    assert without_amount.splitlines()[issue["line"] - 1].strip() == "orders:"
+    assert issue["message"].startswith("published metric shop.gmv, not in this bundle: ")
+
+
 def test_a_metric_shows_the_conflicts_that_name_it(published: TestClient) -> None:
     copy = (
         "metrics:\n  paid_amount:\n    type: atomic\n    source: shop.orders\n    agg: sum\n"

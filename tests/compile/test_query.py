@@ -71,3 +71,9 @@ def test_time_range_is_half_open_and_ordered() -> None:
     assert TimeRange(start=date(2024, 1, 1), end=date(2024, 2, 1)).end == date(2024, 2, 1)
     with pytest.raises(ValidationError, match="before end"):
         TimeRange(start=date(2024, 2, 1), end=date(2024, 2, 1))
+
+
+@pytest.mark.parametrize("limit", [True, 1.0, "1"])
+def test_a_row_limit_is_an_integer_and_nothing_that_converts_to_one(limit: object) -> None:
+    with pytest.raises(ValidationError, match="limit"):
+        MetricQuery.model_validate({"metrics": ["gmv"], "limit": limit})

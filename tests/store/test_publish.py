@@ -144,11 +144,18 @@ def test_a_partial_bundle_is_checked_against_what_refers_to_it(
     with pytest.raises(PublishRejected) as rejected:
         repo.publish(sources_only, author="ann")
 
-    assert {(i.code, i.location.file) for i in rejected.value.errors} == {
-        ("R005", "<catalog>/shop"),
-        ("R005", "<catalog>/growth"),
-        ("R005", "<catalog>/common"),
-    }
+    # Each error is located at the bundle's source that lost the column and names the stored definition.
+    sources = rejected.value.errors[0].location
+    assert {(i.code, str(i.location)) for i in rejected.value.errors} == {("R005", str(sources))}
+    assert sources.file == "common/sources.yaml" and sources.line > 1
+    assert sources_only["common/sources.yaml"].splitlines()[sources.line - 1].strip() == "orders:"
+    named = sorted(i.message.split(",")[0] for i in rejected.value.errors)
+    assert named == [
+        "published dimension common.order_status",
+        "published metric growth.buyers",
+        "published metric shop.gmv",
+        "published metric shop.paid_orders",
+    ]
     assert repo.get("source", "common.orders").version == 1  # type: ignore[union-attr]
 
 
