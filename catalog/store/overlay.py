@@ -5,7 +5,7 @@ Stored definitions are regrouped into one in-memory document per namespace (`<ca
 no line numbers, so issues about them point at that pseudo-file. An overlay replaces stored objects with the
 same kind and key, so a bundle may change a metric that other stored metrics refer to.
 
-    >>> stored = [Stored("source", "shop", "orders", {"table": "t", "columns": {"id": "integer"}})]
+    >>> stored = [Stored("source", "shop", "orders", {"table": "dw.t", "columns": {"id": "integer"}})]
     >>> result = lint_overlay(stored, [])
     >>> sorted(result.catalog.sources), result.ok
     (['shop.orders'], True)
@@ -13,7 +13,7 @@ same kind and key, so a bundle may change a metric that other stored metrics ref
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,19 +42,24 @@ class Stored:
         return f"{self.namespace}.{self.name}"
 
 
-def bundle_items(files: Mapping[str, str]) -> tuple[list[Item], list[Issue]]:
+def bundle_items(
+    files: Mapping[str, str], allowed_schemas: Set[str] | None = None
+) -> tuple[list[Item], list[Issue]]:
     """Load and validate a bundle `{"growth/x.yaml": text}` into items (the folder is the namespace)."""
     docs, issues = load_texts(files)
     items: list[Item] = []
     for doc, namespace in docs:
-        found_items, found = validate_document(doc, namespace)
+        found_items, found = validate_document(doc, namespace, allowed_schemas)
         items.extend(found_items)
         issues.extend(found)
     return items, issues
 
 
-def stored_items(stored: Iterable[Stored]) -> tuple[list[Item], list[Issue]]:
-    """Items for stored definitions, validated again (a stored mapping is the YAML that was published)."""
+def stored_items(
+    stored: Iterable[Stored], allowed_schemas: Set[str] | None = None
+) -> tuple[list[Item], list[Issue]]:
+    """Items for stored definitions, validated again (a stored mapping is the YAML that was published): a
+    stored definition that today's rules refuse, e.g. a source on a file, is left out with its issues."""
     grouped: dict[str, dict[str, dict[str, Any]]] = {}
     for s in stored:
         # Copies: the catalog keeps references to these mappings and callers may hold on to it.
@@ -63,7 +68,7 @@ def stored_items(stored: Iterable[Stored]) -> tuple[list[Item], list[Issue]]:
     issues: list[Issue] = []
     for namespace, data in sorted(grouped.items()):
         doc = Document(STORED_FILE.format(namespace=namespace), data)
-        found_items, found = validate_document(doc, namespace)
+        found_items, found = validate_document(doc, namespace, allowed_schemas)
         items.extend(found_items)
         issues.extend(found)
     return items, issues
@@ -75,11 +80,12 @@ def lint_overlay(
     overlay_issues: Iterable[Issue] = (),
     files: tuple[str, ...] = (),
     checks: Iterable[CatalogCheck] | None = None,
+    allowed_schemas: Set[str] | None = None,
 ) -> LintResult:
     """Lint the stored catalog with `overlay` items replacing stored objects of the same kind and key."""
     replaced = {(item.kind, item.key) for item in overlay}
     kept = [s for s in stored if (PLURAL[s.kind], s.key) not in replaced]
-    items, issues = stored_items(kept)
+    items, issues = stored_items(kept, allowed_schemas)
     return lint_items([*overlay, *items], [*overlay_issues, *issues], files, checks)
 
 

@@ -29,7 +29,7 @@ def test_a_store_with_definitions_is_not_seeded(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, defs_path=SHOP)
     repo = Repository.from_url(settings.database_url)
     repo.upgrade()
-    repo.publish({"other/a.yaml": "sources:\n  t: {table: t, columns: {id: integer}}\n"}, author="ann")
+    repo.publish({"other/a.yaml": "sources:\n  t: {table: dw.t, columns: {id: integer}}\n"}, author="ann")
     prepare(repo, settings)
     assert repo.current_catalog().catalog.metrics == {}
 
