@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from app.current import CurrentCatalog
+from app.heavy import HeavyJobs
 from app.problems import ApiProblem
 from app.response_cache import REVISION
 from app.settings import Settings
@@ -43,6 +44,11 @@ async def get_repo(request: Request) -> Repository:
     return repo
 
 
+async def get_heavy(request: Request) -> HeavyJobs:
+    heavy: HeavyJobs = request.app.state.heavy
+    return heavy
+
+
 async def get_current(request: Request) -> LintResult:
     """The catalog of the current versions with its issues, for the revision read after the request arrived.
 
@@ -64,6 +70,8 @@ class ReadContext:
     repo: Repository
     current: LintResult
     who: TokenRecord | None
+    heavy: HeavyJobs
+    """Where the route runs CPU-heavy work (`app.heavy`)."""
 
     @property
     def catalog(self) -> Catalog:
@@ -72,6 +80,7 @@ class ReadContext:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RepoDep = Annotated[Repository, Depends(get_repo)]
+HeavyDep = Annotated[HeavyJobs, Depends(get_heavy)]
 CurrentDep = Annotated[LintResult, Depends(get_current)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
@@ -143,7 +152,7 @@ async def _read_context(request: Request) -> ReadContext:
     # Access is checked before the catalog is fetched: a refused request costs no store read.
     repo: Repository = request.app.state.repo
     who = await _read_access(await _principal(repo, await _bearer(request)), request.app.state.settings)
-    return ReadContext(repo, await get_current(request), who)
+    return ReadContext(repo, await get_current(request), who, request.app.state.heavy)
 
 
 Read = Annotated[ReadContext, Depends(_read_context)]

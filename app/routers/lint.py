@@ -1,4 +1,8 @@
-"""`POST /v1/lint`: definitions in, the same diagnostics as `caliber lint` out. Nothing is stored."""
+"""`POST /v1/lint`: definitions in, the same diagnostics as `caliber lint` out. Nothing is stored.
+
+Linting is CPU work that grows with the body (a 1 MB bundle takes seconds), so it runs as a heavy job in a
+worker thread (`app.heavy`); with `CALIBER_ALLOWED_SCHEMAS` set, source tables outside them are refused (S008).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from app.deps import Reader
+from app.deps import HeavyDep, Reader, SettingsDep
 from app.problems import ApiProblem, problem_responses
 from app.schemas import EXAMPLE_FILES, FileBundle, FileName, IssuePublic
 from catalog.issues import Location, issue
@@ -49,12 +53,18 @@ _BODY = {
 async def lint(
     request: Request,
     _who: Reader,
+    heavy: HeavyDep,
+    settings: SettingsDep,
     file: Annotated[
         FileName, Query(description="Path of a raw YAML body; its folder is the namespace.")
     ] = "default/input.yaml",
 ) -> LintReport:
     """Lint a bundle `{"files": {"growth/x.yaml": "..."}}` (JSON) or one raw YAML document (`text/yaml`)."""
-    result = lint_texts(await _files(request, file))
+    return await heavy.run(_report, await _files(request, file), settings.allowed_schemas)
+
+
+def _report(files: dict[str, str], allowed_schemas: frozenset[str] | None) -> LintReport:
+    result = lint_texts(files, allowed_schemas)
     errors = len(result.errors)
     return LintReport(
         ok=result.ok,
