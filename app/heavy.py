@@ -1,8 +1,8 @@
 """CPU-heavy request work in worker threads, a few at a time, so the event loop keeps serving meanwhile.
 
-Linting a 1 MB bundle, publishing, compiling a large query or waiting for the warehouse would stall every
-other request of the worker if it ran on the event loop. `HeavyJobs.run` hands it to a thread; at most
-`limit` such jobs run at once (`CALIBER_HEAVY_JOBS`), the others wait for a turn without holding a thread.
+Linting or publishing a large bundle, or compiling a large query, would stall every other request of the
+worker if it ran on the event loop. `HeavyJobs.run` hands it to a thread; at most `limit` such jobs run at
+once (`CALIBER_HEAVY_JOBS`), the others wait for a turn without holding a thread.
 
     result = await request.app.state.heavy.run(lint_texts, files)
 """

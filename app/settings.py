@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     query_max_rows: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
     """Rows a warehouse query returns at most; the answer says when there were more."""
     heavy_jobs: Annotated[int, Field(ge=1, le=64)] = 2
-    """CPU-heavy requests (lint, publish, large compiles, warehouse queries) running at once in worker
-    threads; more wait for a turn, and the event loop keeps serving meanwhile."""
+    """CPU-heavy requests (lint, publish, large compiles) running at once in worker threads; more wait for a
+    turn, and the event loop keeps serving meanwhile."""
     open_reads: bool = True
     """Reads need no token; writes always need one."""
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * MIB)] = MIB

@@ -140,8 +140,8 @@ async def compile_get(
 
 INLINE = {"metrics": 8, "dimensions": 4, "filters": 8, "filter_values": 200, "where": 1_000}
 """Largest query compiled on the event loop: usually under 2 ms (the 8 heaviest metrics of the standard
-library take ~15 ms). Every filter value is a literal to build and render, so they count too: 50 filters of
-1,000 values each take most of a second. Anything larger compiles in a thread."""
+library take ~15 ms). Every filter value is a literal to build and render, so the values of all filters count
+too. Anything larger compiles in a thread."""
 
 
 async def compiled(query: MetricQuery, read: ReadContext) -> CompiledQuery:

@@ -1,7 +1,7 @@
 """`POST /v1/lint`: definitions in, the same diagnostics as `caliber lint` out. Nothing is stored.
 
-Linting is CPU work that grows with the body (a 1 MB bundle takes seconds), so it runs as a heavy job in a
-worker thread (`app.heavy`); with `CALIBER_ALLOWED_SCHEMAS` set, source tables outside them are refused (S008).
+Linting is CPU work that grows with the body, so it runs as a heavy job in a worker thread (`app.heavy`),
+where it cannot stall the other requests of the worker; with `CALIBER_ALLOWED_SCHEMAS` set, source tables outside them are refused (S008).
 """
 
 from __future__ import annotations
