@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import problems, web
 from app.current import CurrentCatalog
+from app.heavy import HeavyJobs
 from app.limits import BodyLimit
 from app.response_cache import ResponseCache
 from app.routers import (
@@ -52,9 +53,13 @@ whose `errors` carry stable codes, locations and hints.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app on `settings` (default: read from `CALIBER_*` environment variables)."""
     settings = settings or Settings()
-    repo = Repository.from_url(settings.database_url)
+    repo = Repository.from_url(settings.database_url, settings.allowed_schemas)
     # Opened on first use: `prepare` writes the demo warehouse on first start.
-    warehouse = Warehouse(settings.warehouse_path) if settings.warehouse_path is not None else None
+    warehouse = (
+        Warehouse(settings.warehouse_path, settings.query_timeout_seconds, settings.query_max_rows)
+        if settings.warehouse_path is not None
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -81,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.repo = repo
     app.state.warehouse = warehouse
+    app.state.heavy = HeavyJobs(settings.heavy_jobs)
     app.state.current = current = CurrentCatalog(repo)
     problems.install(app)
     # Added last, so outermost: an oversized body is refused before the cache reads it.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path, PurePosixPath
 from typing import ParamSpec, TypeVar
 
@@ -53,8 +53,8 @@ def _without_gc_pauses(run: Callable[P, R]) -> Callable[P, R]:
 
 
 @_without_gc_pauses
-def lint_paths(paths: Iterable[Path | str]) -> LintResult:
-    """Lint files and folders on disk."""
+def lint_paths(paths: Iterable[Path | str], allowed_schemas: Set[str] | None = None) -> LintResult:
+    """Lint files and folders on disk; `allowed_schemas` limits the schemas of source tables."""
     files, issues = find_files(Path(p) for p in paths)
     docs: list[tuple[Document, str]] = []
     for file, namespace in files:
@@ -62,11 +62,13 @@ def lint_paths(paths: Iterable[Path | str]) -> LintResult:
         issues.extend(found)
         if doc is not None:
             docs.append((doc, namespace))
-    return _lint_documents(docs, issues, tuple(display_name(f) for f, _ in files))
+    return _lint_documents(docs, issues, tuple(display_name(f) for f, _ in files), allowed_schemas)
 
 
 @_without_gc_pauses
-def lint_contents(contents: Sequence[tuple[str, str, bytes]]) -> LintResult:
+def lint_contents(
+    contents: Sequence[tuple[str, str, bytes]], allowed_schemas: Set[str] | None = None
+) -> LintResult:
     """Lint files already read, each as `(name reported in issues, namespace, bytes)` (the catalog snapshot
     hashes the same bytes it lints)."""
     issues: list[Issue] = []
@@ -76,14 +78,14 @@ def lint_contents(contents: Sequence[tuple[str, str, bytes]]) -> LintResult:
         issues.extend(found)
         if doc is not None:
             docs.append((doc, namespace))
-    return _lint_documents(docs, issues, tuple(name for name, _, _ in contents))
+    return _lint_documents(docs, issues, tuple(name for name, _, _ in contents), allowed_schemas)
 
 
 @_without_gc_pauses
-def lint_texts(files: Mapping[str, str]) -> LintResult:
+def lint_texts(files: Mapping[str, str], allowed_schemas: Set[str] | None = None) -> LintResult:
     """Lint a bundle of in-memory files, `{"growth/acquisition.yaml": text}` (the folder is the namespace)."""
     docs, issues = load_texts(files)
-    return _lint_documents(docs, issues, tuple(files))
+    return _lint_documents(docs, issues, tuple(files), allowed_schemas)
 
 
 def load_texts(files: Mapping[str, str]) -> tuple[list[tuple[Document, str]], list[Issue]]:
@@ -103,10 +105,11 @@ def _lint_documents(
     docs: list[tuple[Document, str]],
     issues: list[Issue],
     files: tuple[str, ...],
+    allowed_schemas: Set[str] | None,
 ) -> LintResult:
     items: list[Item] = []
     for doc, namespace in docs:
-        found_items, found = validate_document(doc, namespace)
+        found_items, found = validate_document(doc, namespace, allowed_schemas)
         items.extend(found_items)
         issues.extend(found)
     return lint_items(items, issues, files)

@@ -11,6 +11,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Set
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from catalog.issues import Issue, issue
 from catalog.load import Document
 from catalog.schema import METRIC_TYPES, DimensionDef, FileDef, SourceDef
+from catalog.table_names import table_problem
 
 Kind = Literal["sources", "dimensions", "metrics"]
 KINDS: tuple[Kind, ...] = ("sources", "dimensions", "metrics")
@@ -45,8 +47,13 @@ class Item:
         return f"{self.namespace}.{self.name}"
 
 
-def validate_document(doc: Document, default_namespace: str) -> tuple[list[Item], list[Issue]]:
-    """Validate one document; returns the items that passed and the issues found."""
+def validate_document(
+    doc: Document, default_namespace: str, allowed_schemas: Set[str] | None = None
+) -> tuple[list[Item], list[Issue]]:
+    """Validate one document; returns the items that passed and the issues found.
+
+    `allowed_schemas`, when given, is the only schemas a source's table may be in (`catalog.table_names`).
+    """
     if not isinstance(doc.data, dict):
         return [], [
             issue(
@@ -87,7 +94,7 @@ def validate_document(doc: Document, default_namespace: str) -> tuple[list[Item]
             )
             continue
         for name, raw in section.items():
-            item, found = _validate_item(doc, kind, namespace, name, raw)
+            item, found = _validate_item(doc, kind, namespace, name, raw, allowed_schemas)
             issues.extend(found)
             items.append(item)
     return items, issues
@@ -99,6 +106,7 @@ def _validate_item(
     namespace: str,
     name: str,
     raw: Any,
+    allowed_schemas: Set[str] | None = None,
 ) -> tuple[Item, list[Issue]]:
     path = (kind, name)
     broken = Item(kind, namespace, name, None, raw if isinstance(raw, dict) else {}, doc, path)
@@ -144,6 +152,11 @@ def _validate_item(
         for error in err.errors(include_url=False)[:_MAX_ERRORS_PER_ITEM]:
             issues.append(_from_pydantic(doc, path, model, error))
         return broken, issues
+    if isinstance(definition, SourceDef):
+        found_table = table_problem(definition.table, allowed_schemas)
+        if found_table is not None:
+            where = doc.position((*path, "table"))
+            issues.append(issue("S008", found_table.message, where, found_table.hint))
     if issues:
         return broken, issues
     return Item(kind, namespace, name, definition, raw, doc, path), issues

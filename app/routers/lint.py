@@ -2,7 +2,9 @@
 
 The bundle is linted over the published catalog, as publish checks it: a file may use published sources,
 dimensions and metrics without carrying them, and a change that breaks a published definition is reported
-at the bundle's line that breaks it.
+at the bundle's line that breaks it. Linting is CPU work that grows with the body, so it runs as a heavy
+job in a worker thread (`app.heavy`), where it cannot stall the other requests of the worker; with
+`CALIBER_ALLOWED_SCHEMAS` set, source tables outside them are refused (S008).
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 
-from app.deps import Linter, RepoDep
+from app.deps import HeavyDep, Linter, RepoDep
 from app.problems import ApiProblem, problem_responses
 from app.schemas import EXAMPLE_FILES, FileBundle, FileName, IssuePublic
 from catalog.issues import Location, issue
@@ -55,6 +56,7 @@ async def lint(
     request: Request,
     repo: RepoDep,
     _who: Linter,
+    heavy: HeavyDep,
     file: Annotated[
         FileName, Query(description="Path of a raw YAML body; its folder is the namespace.")
     ] = "default/input.yaml",
@@ -62,7 +64,7 @@ async def lint(
     """Lint a bundle `{"files": {"growth/x.yaml": "..."}}` (JSON) or one raw YAML document (`text/yaml`)
     over the published catalog."""
     files = await _files(request, file)
-    result = await run_in_threadpool(repo.check, files)
+    result = await heavy.run(repo.check, files)
     errors = len(result.errors)
     return LintReport(
         ok=result.ok,

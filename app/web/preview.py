@@ -1,8 +1,10 @@
 """The last values of a metric, from the service's warehouse, for the metric page.
 
 Operators read a definition better next to the numbers it gives. The metric alone by month (the newest
-twelve months) is compiled for DuckDB and run on the read-only warehouse. Results are kept per metric for the
-current catalog object — a publish makes a new one — so the query runs at most once per metric and publish.
+twelve months) is compiled for DuckDB and run on the service's locked-down warehouse connection
+(`app.warehouse`: no file, setting or extension within reach; the server's timeout applies). Results are kept
+per metric for the current catalog object — a publish makes a new one — so the query runs at most once per
+metric and publish; a query stopped by the timeout is tried again on the next visit.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import Any
 
-from app.warehouse import Warehouse, WarehouseError
+from app.warehouse import Warehouse, WarehouseError, WarehouseTimeout
 from catalog.compile import CompileError, compile_query
 from catalog.model import Catalog
 from catalog.query import MetricQuery
@@ -51,7 +53,10 @@ def recent_values(warehouse: Warehouse | None, catalog: Catalog, key: str) -> Pr
         known = _cache.of(catalog)
         if key in known:
             return known[key]
-    found = _query(warehouse, catalog, key)
+    try:
+        found = _query(warehouse, catalog, key)
+    except WarehouseTimeout:
+        return None  # a busy moment, not a property of the metric: not kept
     with _cache.lock:
         _cache.of(catalog)[key] = found
     return found
@@ -63,8 +68,10 @@ def _query(warehouse: Warehouse, catalog: Catalog, key: str) -> Preview | None:
     )
     try:
         result = warehouse.run(compile_query(query, catalog).sql, max_rows=MONTHS)
+    except WarehouseTimeout:
+        raise
     except (CompileError, WarehouseError):
-        return None  # e.g. a metric with no time column, or a warehouse without its table
+        return None  # e.g. a metric with no time column, or a warehouse without its table or that refuses it
     return Preview(result.columns, [[_display(v) for v in row] for row in result.rows])
 
 

@@ -5,7 +5,7 @@ is done once per catalog object in `CatalogView` and reused by every request, so
 only filters and slices.
 
     >>> from catalog.lint import lint_texts
-    >>> text = ("sources: {users: {table: dim_users, time: at, columns: {id: integer, at: timestamp}}}\\n"
+    >>> text = ("sources: {users: {table: dw.dim_users, time: at, columns: {id: integer, at: timestamp}}}\\n"
     ...         "metrics: {signups: {type: atomic, source: users, agg: count,"
     ...         " label: {en: Signups, zh: 注册数}, description: All users,"
     ...         " stage: acquisition, owner: growth}}")

@@ -2,7 +2,7 @@
 
     >>> repo = Repository.from_url("sqlite://")
     >>> repo.upgrade()
-    >>> files = {"shop/defs.yaml": "sources:\\n  orders: {table: t, columns: {id: integer}}\\n"}
+    >>> files = {"shop/defs.yaml": "sources:\\n  orders: {table: dw.t, columns: {id: integer}}\\n"}
     >>> repo.publish(files, author="ann").created
     [CreatedVersion(kind='source', key='shop.orders', version=1)]
     >>> repo.publish(files, author="ann").created, repo.publish(files, author="ann").unchanged
@@ -20,7 +20,7 @@ from __future__ import annotations
 import hmac
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -75,15 +75,18 @@ _CACHED_CATALOGS = 8
 
 
 class Repository:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, allowed_schemas: Set[str] | None = None) -> None:
+        """`allowed_schemas`: the only schemas source tables may be in, for what is published and for the
+        catalog rebuilt from the store (stored sources outside them are left out); None allows any."""
         self.engine = engine
+        self.allowed_schemas = frozenset(allowed_schemas) if allowed_schemas is not None else None
         self._catalogs: dict[tuple[writes.Revision, frozenset[tuple[str, int]]], LintResult] = {}
         self._cache_lock = Lock()
 
     @classmethod
-    def from_url(cls, url: str | None = None) -> Repository:
+    def from_url(cls, url: str | None = None, allowed_schemas: Set[str] | None = None) -> Repository:
         """`Repository.from_url("postgresql://postgres@127.0.0.1/test")`; None: CALIBER_DATABASE_URL."""
-        return cls(make_engine(database_url(url)))
+        return cls(make_engine(database_url(url)), allowed_schemas)
 
     # -- schema ------------------------------------------------------------------------------------------
     def upgrade(self, revision: str = "head") -> None:
@@ -126,7 +129,7 @@ class Repository:
                 f"conflicts: error | warning, duplicates: error | warning | off; "
                 f"not {conflicts!r}, {duplicates!r}"
             )
-        items, loaded = bundle_items(files)
+        items, loaded = bundle_items(files, self.allowed_schemas)
         with Session(self.engine) as session:
             seen = writes.revision(session)  # read first: a write between the two reads forces a re-check
             snapshot = writes.load_current(session)
@@ -199,13 +202,13 @@ class Repository:
 
         >>> repo = Repository.from_url("sqlite://")
         >>> repo.upgrade()
-        >>> _ = repo.publish({"shop/s.yaml": "sources:\\n  orders: {table: t, columns: {id: integer}}\\n"}, "ann")
+        >>> _ = repo.publish({"shop/s.yaml": "sources:\\n  orders: {table: dw.t, columns: {id: integer}}\\n"}, "ann")
         >>> metric = "metrics:\\n  n: {type: atomic, source: shop.orders, agg: count, label: {en: N, zh: 数}, "
         >>> metric += "description: n, stage: revenue, owner: me}\\n"
         >>> [i.code for i in repo.check({"shop/m.yaml": metric}).errors]
         []
         """
-        items, loaded = bundle_items(files)
+        items, loaded = bundle_items(files, self.allowed_schemas)
         with Session(self.engine) as session:
             current = writes.load_current(session)
         result, _changed = self._review(current, items, loaded, tuple(files), conflicts, duplicates)
@@ -223,7 +226,9 @@ class Repository:
     ) -> tuple[LintResult, list[Item]]:
         """Lint the bundle over `current` once: the result with every issue, and the items that changed."""
         checks = [c for c in CATALOG_CHECKS if c is not conflict_issues]  # run below, to judge each finding
-        result = lint_overlay([c.stored() for c in current.values()], items, loaded, files, checks)
+        result = lint_overlay(
+            [c.stored() for c in current.values()], items, loaded, files, checks, self.allowed_schemas
+        )
         changed = [item for item in items if self._changed(item, current)]
         touched = {item.key for item in changed if item.kind == "metrics"}
         try:
@@ -351,7 +356,7 @@ class Repository:
             else c.stored()
             for c in current.values()
         ]
-        result = lint_overlay(stored, [])
+        result = lint_overlay(stored, [], allowed_schemas=self.allowed_schemas)
         if unmoved:
             with self._cache_lock:
                 if len(self._catalogs) >= _CACHED_CATALOGS:

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.routers import compile as compile_router
+from catalog.query import MAX_VALUES, Filter, MetricQuery
 from tests.app.conftest import bearer, shop_files
 
 
@@ -111,19 +112,36 @@ def test_usual_queries_compile_on_the_event_loop_large_or_pinned_ones_in_a_threa
     published: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hops: list[str] = []
-    real = compile_router.run_in_threadpool
+    heavy = published.app.state.heavy  # type: ignore[attr-defined]
+    real = heavy.run
 
     async def recorded(function, query, *args, **kwargs):  # type: ignore[no-untyped-def]
         hops.append(query.metrics[0])
         return await real(function, query, *args, **kwargs)
 
-    monkeypatch.setattr(compile_router, "run_in_threadpool", recorded)
+    monkeypatch.setattr(heavy, "run", recorded)
     long_where = " OR ".join(["city = '北京'"] * 100)
     assert len(long_where) > compile_router.INLINE["where"]
-    bodies = [{"metrics": ["gmv"]}, {"metrics": ["paid_orders@1"]}, {"metrics": ["gmv"], "where": long_where}]
+    many_values = [f"city {i}" for i in range(compile_router.INLINE["filter_values"] + 1)]
+    bodies = [
+        {"metrics": ["gmv"]},
+        {"metrics": ["paid_orders@1"]},
+        {"metrics": ["gmv"], "where": long_where},
+        {"metrics": ["aov"], "filters": [{"dimension": "city", "op": "in", "values": ["北京", "上海"]}]},
+        {"metrics": ["signups"], "filters": [{"dimension": "city", "op": "in", "values": many_values}]},
+    ]
     for body in bodies:
         assert published.post("/v1/compile", json=body).status_code == 200, body
-    assert hops == ["paid_orders@1", "gmv"]
+    assert hops == ["paid_orders@1", "gmv", "signups"]
+
+
+def test_the_compile_size_check_counts_filter_values() -> None:
+    few = [
+        Filter(dimension="city", op="in", values=["北京"]) for _ in range(compile_router.INLINE["filters"])
+    ]
+    assert compile_router.inline(MetricQuery(metrics=["gmv"], filters=few))
+    one_long_list = [Filter(dimension="city", op="in", values=[str(i) for i in range(MAX_VALUES)])]
+    assert not compile_router.inline(MetricQuery(metrics=["gmv"], filters=one_long_list))
 
 
 def test_compile_get_reports_query_model_errors_as_query_parameters(published: TestClient) -> None:

@@ -234,3 +234,35 @@ def test_publishing_costs_the_same_statements_for_10_or_60_definitions(
     assert _statements(repo, few) == _statements(repo, many)
     assert _statements(repo, reowned(few)) == _statements(repo, reowned(many))
     assert repo.get_metric("more.m59").version == 2  # type: ignore[union-attr]
+
+
+def test_a_source_on_a_file_rejects_the_bundle_and_writes_nothing(
+    sqlite_repo: Repository, bundle: dict[str, str], edit: Edit
+):
+    broken = edit(bundle, "common/sources.yaml", "table: dw.fact_orders", "table: /tmp/orders.csv")
+
+    with pytest.raises(PublishRejected) as rejected:
+        sqlite_repo.publish(broken, author="ann")
+
+    assert "S008" in {i.code for i in rejected.value.errors}
+    assert sqlite_repo.counts() == EMPTY
+
+
+def test_with_an_allow_list_publish_refuses_other_schemas_and_the_catalog_leaves_them_out(
+    sqlite_url: str, bundle: dict[str, str]
+):
+    open_repo = Repository.from_url(sqlite_url)
+    open_repo.upgrade()
+    open_repo.publish(bundle, author="ann")
+    assert "common.orders" in open_repo.current_catalog().catalog.sources
+    strict = Repository.from_url(sqlite_url, allowed_schemas={"mart"})
+
+    with pytest.raises(PublishRejected) as rejected:
+        strict.publish(bundle, author="ann")
+
+    assert {(i.code, i.location.file) for i in rejected.value.errors} >= {("S008", "common/sources.yaml")}
+    served = strict.current_catalog()
+    assert served.catalog.sources == {} and served.catalog.metrics == {}
+    assert "S008" in {i.code for i in served.errors}
+    allowed = Repository.from_url(sqlite_url, allowed_schemas={"dw"}).current_catalog()
+    assert "common.orders" in allowed.catalog.sources and allowed.ok
