@@ -113,15 +113,27 @@ def compile_command(
     ] = None,
     grain: Annotated[str | None, typer.Option(help="day | week | month | quarter | year.")] = None,
     where: Annotated[
-        str | None, typer.Option(help="Condition over dimensions, e.g. \"city in ('北京')\".")
+        list[str] | None,
+        typer.Option(
+            help="Condition over dimensions, e.g. \"city in ('北京')\". Repeat it: every condition must hold (AND)."
+        ),
     ] = None,
     dialect: Annotated[str, typer.Option("--dialect", "-d", help="Target engine (sqlglot name).")] = "duckdb",
     defs: Annotated[
         list[Path] | None,
         typer.Option("--defs", help="Definition files or folders.", show_default="metric_defs"),
     ] = None,
-    start: Annotated[str | None, typer.Option(help="Time range start, inclusive (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option(help="Time range end, exclusive (YYYY-MM-DD).")] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(help="Time range start, inclusive: YYYY-MM-DD, or a date-time (…T08:00:00+08:00)."),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Time range end, exclusive; the same kind as --start.")
+    ] = None,
+    time_zone: Annotated[
+        str,
+        typer.Option(help="IANA zone of the warehouse's times; --start/--end with an offset convert to it."),
+    ] = "UTC",
     order_by: Annotated[
         list[str] | None, typer.Option("--order-by", help="Column (repeat); -x: descending.")
     ] = None,
@@ -152,11 +164,12 @@ def compile_command(
         "metrics": metric,
         "dimensions": by or [],
         "grain": grain,
-        "where": where,
+        "where": where or None,
         "dialect": dialect,
         "order_by": order_by or [],
         "limit": limit,
         "time_range": {"start": start, "end": end} if start is not None else None,
+        "time_zone": time_zone,
     }
     try:
         compiled = compile_query(query, result.catalog, pretty=pretty)

@@ -201,9 +201,12 @@ class Metric:
         return ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Catalog:
-    """Everything that was defined, keyed by `namespace.name`."""
+    """Everything that was defined, keyed by `namespace.name`.
+
+    Weak references let caches of derived values (compiled SQL, join paths) drop a superseded catalog.
+    """
 
     sources: Mapping[str, Source] = field(default_factory=dict)
     dimensions: Mapping[str, Dimension] = field(default_factory=dict)

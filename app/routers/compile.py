@@ -11,7 +11,6 @@ other query error a 422, each with the close names in the hint.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
@@ -22,7 +21,7 @@ from app.deps import READ_SECURITY, Compiling, ReadContext
 from app.problems import problem_responses
 from catalog.compile import CompiledQuery, compile_query
 from catalog.model import Grain
-from catalog.query import MAX_DIMENSIONS, MAX_METRICS, MAX_WHERE, MetricQuery
+from catalog.query import MAX_DIMENSIONS, MAX_FILTERS, MAX_METRICS, MetricQuery
 
 router = APIRouter(prefix="/v1/compile", tags=["compile"])
 
@@ -102,13 +101,37 @@ async def compile_get(
     grain: Grain | None = None,
     dialect: Annotated[str, Query(min_length=1, max_length=40, examples=["hive"])] = "duckdb",
     where: Annotated[
-        str | None,
+        list[str] | None,
         Query(
-            max_length=MAX_WHERE, description="A filter over dimensions in SQL.", examples=["city = '北京'"]
+            max_length=MAX_FILTERS,
+            description="A filter over dimensions in SQL; repeat for several, which must all hold.",
+            examples=[["city = '北京'"]],
         ),
     ] = None,
-    start: Annotated[date | datetime | None, Query(description="Time range start (inclusive).")] = None,
-    end: Annotated[date | datetime | None, Query(description="Time range end (exclusive).")] = None,
+    start: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="Time range start (inclusive): a date, or a date-time with or without an offset.",
+            examples=["2025-01-01"],
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="Time range end (exclusive), of the same kind as start.",
+            examples=["2025-07-01"],
+        ),
+    ] = None,
+    time_zone: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="IANA time zone of the warehouse's times; bounds with an offset are converted to it.",
+        ),
+    ] = "UTC",
     order_by: Annotated[
         list[str] | None,
         Query(
@@ -122,10 +145,11 @@ async def compile_get(
         "metrics": metric,
         "dimensions": by or [],
         "grain": grain,
-        "where": where,
+        "where": where or None,
         "dialect": dialect,
         "order_by": order_by or [],
         "limit": limit,
+        "time_zone": time_zone,
     }
     if start is not None or end is not None:
         fields["time_range"] = {"start": start, "end": end}
@@ -161,5 +185,5 @@ def inline(query: MetricQuery) -> bool:
         and len(query.dimensions) <= INLINE["dimensions"]
         and len(query.filters) <= INLINE["filters"]
         and sum(len(f.values) for f in query.filters) <= INLINE["filter_values"]
-        and len(query.where or "") <= INLINE["where"]
+        and sum(len(text) for text in query.where_conditions()) <= INLINE["where"]
     )

@@ -13,9 +13,7 @@ row lands in the NULL group instead of being dropped, and no join repeats a fact
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -24,6 +22,8 @@ from sqlglot import exp
 from catalog.compile.blocks import BlockColumn
 from catalog.compile.dialects import DialectQuirks
 from catalog.compile.filters import FilterTemplate, bind
+from catalog.compile.memo import PerCatalog
+from catalog.compile.numeric import average
 from catalog.compile.plan import Leaf
 from catalog.compile.result import fail
 from catalog.compile.trees import named, qualified
@@ -44,7 +44,12 @@ _PAD_TYPES = {
     "boolean": "BOOLEAN",
 }
 _PAD_NODES = {name: exp.DataType.build(name) for name in {*_PAD_TYPES.values()}}
-_AGGREGATES: dict[str, type[exp.AggFunc]] = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
+_AGGREGATES: dict[str, Callable[[exp.Expr], exp.Expr]] = {
+    "sum": lambda value: exp.Sum(this=value),
+    "avg": average,
+    "min": lambda value: exp.Min(this=value),
+    "max": lambda value: exp.Max(this=value),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,23 +72,8 @@ class Slice:
             object.__setattr__(self, "paths", _paths_for(self.catalog))
 
 
-# Join paths of the last few catalog objects. A Catalog is immutable and the entry holds it, so its id cannot
-# be reused by another catalog while the entry lives.
-_PATHS: OrderedDict[int, tuple[Catalog, dict[tuple[str, str], Path]]] = OrderedDict()
-_PATH_CATALOGS = 8
-
-
-_PATHS_LOCK = threading.Lock()
-
-
-def _paths_for(catalog: Catalog) -> dict[tuple[str, str], Path]:
-    with _PATHS_LOCK:
-        entry = _PATHS.get(id(catalog))
-        if entry is None or entry[0] is not catalog:
-            entry = _PATHS[id(catalog)] = (catalog, {})
-            while len(_PATHS) > _PATH_CATALOGS:
-                _PATHS.popitem(last=False)
-        return entry[1]
+# Join paths found so far, per catalog object: every compile against it shares them.
+_paths_for: PerCatalog[dict[tuple[str, str], Path]] = PerCatalog(dict)
 
 
 def group_leaves(leaves: Sequence[Leaf]) -> list[list[Leaf]]:
@@ -165,6 +155,20 @@ def table(name: str, alias: str) -> exp.Table:
     return table_node
 
 
+def time_column(leaf: Leaf) -> tuple[exp.Expr, str]:
+    """The leaf's time column, ready to compare and truncate, and its type: `date` or `timestamp`.
+
+    A column whose type is not declared as one of those is read through `CAST(… AS TIMESTAMP)`: it may hold
+    dates, and on SQLite a date is the text '2024-03-01', which sorts before the bound '2024-03-01 00:00:00'.
+    """
+    assert leaf.time is not None
+    column = exp.column(leaf.time, BASE, quoted=True)
+    declared = leaf.source.column_type(leaf.time)
+    if declared in ("date", "timestamp"):
+        return column, declared
+    return exp.cast(column, exp.DataType.Type.TIMESTAMP, copy=False), "timestamp"
+
+
 def time_bound(value: date | datetime, column_type: str) -> exp.Expr:
     """A time-range bound as a literal of the column's type (a timestamp when the bound has a time of day)."""
     midnight = not isinstance(value, datetime) or value == datetime(value.year, value.month, value.day)
@@ -195,17 +199,14 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
                 f"metric {first.origin} has no time column, so it has no metric_time",
                 f"give source {first.source.key} a `time:` or the metric its own `time:`",
             )
-        column_type = first.source.column_type(first.time) or "timestamp"
-        time_expr = exp.column(first.time, BASE, quoted=True)
+        time_expr, column_type = time_column(first)
 
     # Each key is built twice (SELECT and GROUP BY): building is cheaper than copying a tree.
     keys: list[exp.Expr] = []
     select: list[exp.Expr] = []
     if shape.grain is not None and time_expr is not None:
         for target in (keys, select):
-            target.append(
-                shape.quirks.truncate(exp.column(time_expr.name, BASE, quoted=True), column_type, shape.grain)
-            )
+            target.append(shape.quirks.truncate(time_expr.copy(), column_type, shape.grain))
         select[-1] = named(select[-1], METRIC_TIME)
     for name, dimension in shape.dimensions:
         alias = joins.alias_for(dimension)
@@ -216,7 +217,7 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
     if shape.filters:
         bound = {key: qualified(d.expr, joins.alias_for(d)) for key, d in shape.filter_dimensions.items()}
         if time_expr is not None:
-            bound[METRIC_TIME] = shape.quirks.truncate(time_expr, column_type, shape.grain or "day")
+            bound[METRIC_TIME] = shape.quirks.truncate(time_expr.copy(), column_type, shape.grain or "day")
         conditions.extend(bind(f, bound) for f in shape.filters)
     if shape.time_range is not None and time_expr is not None:
         start, end = shape.time_range.start, shape.time_range.end
@@ -261,4 +262,5 @@ def _aggregate(leaf: Leaf, row_filter: str | None) -> exp.Expr:
         return exp.Count(this=value if value is not None else exp.Star())
     if spec.agg == "count_distinct":
         return exp.Count(this=exp.Distinct(expressions=[value]))
-    return _AGGREGATES[spec.agg](this=value)
+    assert value is not None, "sum, avg, min and max have an `expr` (the resolver checks it)"
+    return _AGGREGATES[spec.agg](value)

@@ -23,7 +23,7 @@ from sqlglot import exp
 from catalog.compile import blocks, cohorts
 from catalog.compile.blocks import column
 from catalog.compile.datemath import shift
-from catalog.compile.ratio import safe_divide
+from catalog.compile.numeric import safe_divide
 from catalog.compile.rowsets import leaf_of
 from catalog.compile.trees import all_of
 from catalog.model import Conversion, Metric

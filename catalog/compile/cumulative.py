@@ -18,6 +18,7 @@ engine the compiler supports but ClickHouse (see `blocks.NO_NULL_JOIN`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -25,6 +26,7 @@ from sqlglot import exp
 from catalog.compile import atomic, blocks
 from catalog.compile.blocks import alias, column, same_key, subquery
 from catalog.compile.datemath import shift
+from catalog.compile.numeric import average
 from catalog.compile.rowsets import leaf_of, row_set
 from catalog.compile.trees import qualified
 from catalog.model import Cumulative, Metric, Window
@@ -35,13 +37,13 @@ if TYPE_CHECKING:
     from catalog.compile.plan import Leaf, Planner
 
 UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
-_AGGREGATES: dict[str, type[exp.AggFunc]] = {
-    "sum": exp.Sum,
-    "avg": exp.Avg,
-    "min": exp.Min,
-    "max": exp.Max,
-    "count": exp.Count,
-    "count_distinct": exp.Count,
+_AGGREGATES: dict[str, Callable[[exp.Expr], exp.Expr]] = {
+    "sum": lambda value: exp.Sum(this=value),
+    "avg": average,
+    "min": lambda value: exp.Min(this=value),
+    "max": lambda value: exp.Max(this=value),
+    "count": lambda value: exp.Count(this=value),
+    "count_distinct": lambda value: exp.Count(this=value),
 }
 
 
@@ -89,7 +91,7 @@ def _block(shape: Slice, name: str, leaf: Leaf, window: Window | None, label: st
     query = exp.Select(
         expressions=[
             *(alias(k.copy(), k.name) for k in keys),
-            alias(_AGGREGATES[spec.agg](this=fact_value), name),
+            alias(_AGGREGATES[spec.agg](fact_value), name),
         ],
         from_=exp.From(this=subquery(spine, "s")),
     )

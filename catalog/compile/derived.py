@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from catalog.compile.ratio import safe_divide
 from catalog.compile.trees import unqualified
 from catalog.model import Derived, Metric
 
@@ -21,13 +20,7 @@ if TYPE_CHECKING:
 def compile_derived(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     spec = metric.spec
     assert isinstance(spec, Derived)
-    tree = unqualified(spec.expr)
-    for div in list(tree.find_all(exp.Div)):
-        guarded = safe_divide(div.this, div.expression)
-        if div is tree:
-            tree = guarded
-        else:
-            div.replace(guarded)
+    tree = unqualified(spec.expr)  # its `/` already guarded float divisions
     for column in list(tree.find_all(exp.Column)):
         written = f"{column.table}.{column.name}" if column.table else column.name
         replacement = exp.paren(planner.component(spec.refs[written]), copy=False)

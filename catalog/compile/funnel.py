@@ -27,7 +27,7 @@ from sqlglot import exp
 from catalog.compile import blocks, cohorts
 from catalog.compile.blocks import alias, column, group_by, subquery
 from catalog.compile.datemath import shift
-from catalog.compile.ratio import safe_divide
+from catalog.compile.numeric import safe_divide
 from catalog.compile.result import fail
 from catalog.compile.rowsets import leaf_of
 from catalog.model import Funnel, Metric, Window

@@ -24,7 +24,7 @@ from sqlglot import exp
 from catalog.compile import atomic, blocks, plan
 from catalog.compile.blocks import alias, column, same_key, subquery
 from catalog.compile.datemath import shift, shift_moment
-from catalog.compile.ratio import safe_divide
+from catalog.compile.numeric import safe_divide
 from catalog.compile.rowsets import leaf_of
 from catalog.model import Metric, PeriodOverPeriod, Window
 from catalog.query import METRIC_TIME, TimeRange

@@ -39,7 +39,7 @@ class RowSet:
     """FROM, joins and WHERE; no projection."""
     time: exp.Expr
     time_type: str
-    """`date` or `timestamp`, as the source declares the time column."""
+    """`date` or `timestamp` (`atomic.time_column`)."""
     dimensions: tuple[tuple[str, exp.Expr], ...]
     """(output name, expression) of each dimension asked, or none when the rows are not sliced."""
     leaf: Leaf
@@ -85,8 +85,7 @@ def row_set(shape: Slice, leaf: Leaf, *, sliced: bool, time_range: TimeScope) ->
             f"metric {leaf.origin} needs a time column: {leaf.label} has none",
             f"give source {leaf.source.key} a `time:` or the metric its own `time:`",
         )
-    time_type = leaf.source.column_type(leaf.time) or "timestamp"
-    time = exp.column(leaf.time, atomic.BASE, quoted=True)
+    time, time_type = atomic.time_column(leaf)
     joins = atomic._Joins(shape.catalog, leaf, shape.paths)
     conditions: list[exp.Expr] = []
     if leaf.spec.filter is not None:

@@ -2,6 +2,9 @@
 
 The parser leaves token positions (`meta`) on nodes; copying them is most of the cost of `Expression.copy()`,
 so the cached trees carry none. Callers get a fresh copy each time and may change it.
+
+Every `/` written in a definition is a float division with x/0 as NULL (`numeric.float_divisions`): engines
+otherwise divide integers as integers, or to 4 decimals, or fail on a zero.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from functools import lru_cache
 
 from sqlglot import exp
 
+from catalog.compile.numeric import float_divisions
 from catalog.sqlexpr import parse_expression
 
 
@@ -17,7 +21,7 @@ from catalog.sqlexpr import parse_expression
 def _qualified(text: str, alias: str | None) -> exp.Expr:
     parsed, _ = parse_expression(text, "`expr`")
     assert parsed is not None, "resolve only admits definitions whose SQL parses"
-    tree = parsed.tree.copy()
+    tree = float_divisions(parsed.tree.copy())
     for node in tree.walk():
         node._meta = None
     if alias is None:
