@@ -43,7 +43,7 @@ def serve(
     given: dict[str, Any] = {"host": host, "port": port, "workers": workers}
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
     # Migrate and seed once here, so workers never race on it; they inherit the switch that skips it.
-    repo = Repository.from_url(settings.database_url)
+    repo = Repository.from_url(settings.database_url, settings.allowed_schemas)
     for line in prepare(repo, settings):
         typer.echo(line)
     repo.engine.dispose()

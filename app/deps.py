@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth import bearer_scheme, unauthorized
 from app.current import CurrentCatalog
+from app.heavy import HeavyJobs
 from app.problems import ApiProblem
 from app.response_cache import REVISION
 from app.settings import Settings
@@ -40,6 +41,11 @@ async def get_settings(request: Request) -> Settings:
 async def get_repo(request: Request) -> Repository:
     repo: Repository = request.app.state.repo
     return repo
+
+
+async def get_heavy(request: Request) -> HeavyJobs:
+    heavy: HeavyJobs = request.app.state.heavy
+    return heavy
 
 
 async def get_current(request: Request) -> LintResult:
@@ -63,6 +69,8 @@ class ReadContext:
     repo: Repository
     current: LintResult
     who: TokenRecord | None
+    heavy: HeavyJobs
+    """Where the route runs CPU-heavy work (`app.heavy`)."""
 
     @property
     def catalog(self) -> Catalog:
@@ -71,6 +79,7 @@ class ReadContext:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RepoDep = Annotated[Repository, Depends(get_repo)]
+HeavyDep = Annotated[HeavyJobs, Depends(get_heavy)]
 CurrentDep = Annotated[LintResult, Depends(get_current)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
@@ -141,7 +150,7 @@ def _reading(name: ActionName) -> Callable[[Request], Awaitable[ReadContext]]:
         repo: Repository = request.app.state.repo
         who = await _principal(repo, await bearer_scheme(request))
         checked = _check(name, who, request.app.state.settings)
-        return ReadContext(repo, await get_current(request), checked)
+        return ReadContext(repo, await get_current(request), checked, request.app.state.heavy)
 
     return read_context
 

@@ -13,10 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from app import problems, web
 from app.current import CurrentCatalog
+from app.heavy import HeavyJobs
 from app.limits import BodyLimit
 from app.response_cache import ResponseCache
 from app.routers import (
@@ -51,9 +53,13 @@ whose `errors` carry stable codes, locations and hints.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app on `settings` (default: read from `CALIBER_*` environment variables)."""
     settings = settings or Settings()
-    repo = Repository.from_url(settings.database_url)
+    repo = Repository.from_url(settings.database_url, settings.allowed_schemas)
     # Opened on first use: `prepare` writes the demo warehouse on first start.
-    warehouse = Warehouse(settings.warehouse_path) if settings.warehouse_path is not None else None
+    warehouse = (
+        Warehouse(settings.warehouse_path, settings.query_timeout_seconds, settings.query_max_rows)
+        if settings.warehouse_path is not None
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -65,16 +71,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             warehouse.close()
         repo.engine.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served by the service itself: the pages work offline.
+    app = FastAPIOffline(
         title="Caliber",
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_tags=[{"name": name, "description": text} for name, text in TAGS],
+        static_url=DOCS_ASSETS,
+        favicon_url="/favicon.ico",
+        # No badge from the public validator service: the page makes no request outside the service.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     app.state.repo = repo
     app.state.warehouse = warehouse
+    app.state.heavy = HeavyJobs(settings.heavy_jobs)
     app.state.current = current = CurrentCatalog(repo)
     problems.install(app)
     # Added last, so outermost: an oversized body is refused before the cache reads it.
@@ -85,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web.install(app)
     return app
 
+
+DOCS_ASSETS = "/static/docs"
 
 TAGS = (
     ("metrics", "Search metrics, read one with its versions, compare versions, deprecate."),

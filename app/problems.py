@@ -7,7 +7,7 @@ shape, so a client handles one format:
     {"type": "urn:caliber:problem:E001", "title": "Unknown metric", "status": 404,
      "detail": "no metric `gmvv`", "instance": "/v1/compile",
      "errors": [{"code": "E001", "level": "error", "message": "no metric `gmvv`", "location": "",
-                 "hint": "did you mean sales.gmv?"}]}
+                 "hint": "did you mean finance.gmv?"}]}
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from catalog.compile.result import CompileError
 from catalog.issues import CODES, Issue, Level, Location, issue
@@ -38,7 +39,7 @@ class ProblemError(BaseModel):
     level: str = Field(examples=["error"])
     message: str = Field(examples=["no metric `gmvv`"])
     location: str = Field(examples=["sales/orders.yaml:12:5"], description="file:line:col, or a request part")
-    hint: str = Field(examples=["did you mean sales.gmv?"])
+    hint: str = Field(examples=["did you mean finance.gmv?"])
 
 
 class Problem(BaseModel):
@@ -68,8 +69,8 @@ class ApiProblem(Exception):
 def close_names(name: str, candidates: Iterable[str], limit: int = 5) -> list[str]:
     """Candidates spelled like `name`, comparing qualified keys and their bare names.
 
-    >>> close_names("gmvv", ["sales.gmv", "sales.orders", "growth.signups"])
-    ['sales.gmv']
+    >>> close_names("gmvv", ["finance.gmv", "sales.orders", "growth.signups"])
+    ['finance.gmv']
     """
     keys = list(candidates)
     by_bare: dict[str, list[str]] = {}
@@ -201,8 +202,15 @@ def _hint(error: dict[str, Any]) -> str:
     return ""
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route on the path only (`/v1/compile` has a GET and a POST).
+        allow = ", ".join(allowed_methods(request))
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": allow})
+        headers = {**(headers or {}), "Allow": allow}
     code = _CODE_OF_STATUS.get(exc.status_code, "H001")
     detail = exc.detail if isinstance(exc.detail, str) else CODES[code][1]
     if exc.status_code == 404 and detail == "Not Found":
@@ -212,8 +220,22 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         exc.status_code,
         CODES[code][1].capitalize(),
         [issue(code, detail, hint="see /docs for the API")],
-        dict(exc.headers) if exc.headers else None,
+        headers,
     )
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on the request's path, and OPTIONS (answered here)."""
+    routes = request.app.router.routes
+    answered = {
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    }
+    return sorted({"OPTIONS", *answered})
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

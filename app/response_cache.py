@@ -1,6 +1,6 @@
 """Answer a repeated read from memory while the catalog revision it was computed under is still current.
 
-`POST /v1/compile` with the same body, or `GET /v1/metrics/sales.gmv`, gives the same bytes until a write adds
+`POST /v1/compile` with the same body, or `GET /v1/metrics/finance.gmv`, gives the same bytes until a write adds
 a version: every byte of those answers is a function of the request and of the stored catalog, and the
 store's revision changes exactly when the catalog does. So the first answer (status 200 only) is kept,
 keyed by the request's method, path, query string, content type and body, for the revision read after the

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from catalog.table_names import PART
 
 MIB = 1024 * 1024
 
@@ -28,6 +30,16 @@ class Settings(BaseSettings):
     warehouse_path: Path | None = Path("demo.duckdb")
     """DuckDB demo warehouse, generated on first start when missing; empty disables it."""
     demo_rows: Annotated[int, Field(ge=100, le=50_000_000)] = 20_000
+    allowed_schemas: Annotated[frozenset[str] | None, NoDecode] = None
+    """Comma-separated schemas (`dw,mart`, or `catalog.schema`) source tables must be in, for lint and publish
+    and for the catalog the service serves; unset allows any schema that is not a system one."""
+    query_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 30
+    """A warehouse query running longer is interrupted (`/v1/query`, the metric page's preview)."""
+    query_max_rows: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
+    """Rows a warehouse query returns at most; the answer says when there were more."""
+    heavy_jobs: Annotated[int, Field(ge=1, le=64)] = 2
+    """CPU-heavy requests (lint, publish, large compiles) running at once in worker threads; more wait for a
+    turn, and the event loop keeps serving meanwhile."""
     open_reads: bool = True
     """Reads need no token; writes always need one."""
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * MIB)] = MIB
@@ -37,6 +49,23 @@ class Settings(BaseSettings):
     prepare_on_start: bool = True
     """Migrate and seed in the app's lifespan. `caliber serve` does it once before starting workers and turns
     this off for them, so several workers never race on the same migration."""
+
+    @field_validator("allowed_schemas", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = [part.strip() for part in value.split(",") if part.strip()]
+            return frozenset(names) if names else None
+        return value
+
+    @field_validator("allowed_schemas")
+    @classmethod
+    def _schema_names(cls, value: frozenset[str] | None) -> frozenset[str] | None:
+        for name in value or ():
+            parts = name.split(".")
+            if len(parts) > 2 or not all(PART.fullmatch(p) for p in parts):
+                raise ValueError(f"{name!r} is not a schema name (`dw` or `catalog.dw`)")
+        return value
 
     @field_validator("warehouse_path", mode="before")
     @classmethod

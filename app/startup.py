@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app.settings import Settings
 from catalog.lint import find_files
+from catalog.store.records import PublishRejected
 from catalog.store.repository import Repository
 
 log = logging.getLogger("caliber.app")
@@ -33,13 +34,23 @@ def prepare(repo: Repository, settings: Settings) -> list[str]:
 
 
 def seed_definitions(repo: Repository, defs_path: Path) -> int:
-    """Publish `defs_path` when the store holds no definition yet; the number of versions created."""
+    """Publish `defs_path` when the store holds no definition yet; the number of versions created.
+
+    Definitions the server refuses (e.g. sources outside `CALIBER_ALLOWED_SCHEMAS`) are logged as errors and
+    nothing is published: the server starts with an empty catalog rather than not at all.
+    """
     catalog = repo.current_catalog().catalog
     if catalog.metrics or catalog.sources or catalog.dimensions or not defs_path.is_dir():
         return 0
     found, _missing = find_files([defs_path])
     files = {path.relative_to(defs_path).as_posix(): path.read_text("utf-8") for path, _namespace in found}
-    result = repo.publish(files, author=SEED_AUTHOR, note=f"first start: {defs_path}")
+    try:
+        result = repo.publish(files, author=SEED_AUTHOR, note=f"first start: {defs_path}")
+    except PublishRejected as rejected:
+        for error in rejected.errors:
+            log.error("%s: %s %s (%s)", error.location, error.code, error.message, error.hint)
+        log.error("the definitions under %s were not published: %d errors", defs_path, len(rejected.errors))
+        return 0
     for warning in result.warnings:
         log.warning("%s: %s %s", warning.location, warning.code, warning.message)
     return len(result.created)

@@ -27,6 +27,24 @@ app = typer.Typer(
 )
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"caliber {version('caliber')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Caliber: one agreed definition per metric, compiled to SQL for every engine."""
+
+
 @app.command()
 def lint(
     paths: Annotated[list[Path], typer.Argument(help="YAML files or folders (the folder is the namespace).")],
@@ -62,7 +80,7 @@ def lint(
 @app.command("conflicts")
 def conflicts_report(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="YAML files or folders [default: metric_defs].")
+        list[Path] | None, typer.Argument(help="YAML files or folders.", show_default="metric_defs")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
 ) -> None:
@@ -96,14 +114,27 @@ def compile_command(
     ] = None,
     grain: Annotated[str | None, typer.Option(help="day | week | month | quarter | year.")] = None,
     where: Annotated[
-        str | None, typer.Option(help="Condition over dimensions, e.g. \"city in ('北京')\".")
+        list[str] | None,
+        typer.Option(
+            help="Condition over dimensions, e.g. \"city in ('北京')\". Repeat it: every condition must hold (AND)."
+        ),
     ] = None,
     dialect: Annotated[str, typer.Option("--dialect", "-d", help="Target engine (sqlglot name).")] = "duckdb",
     defs: Annotated[
-        list[Path] | None, typer.Option("--defs", help="Definitions [default: metric_defs].")
+        list[Path] | None,
+        typer.Option("--defs", help="Definition files or folders.", show_default="metric_defs"),
     ] = None,
-    start: Annotated[str | None, typer.Option(help="Time range start, inclusive (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option(help="Time range end, exclusive (YYYY-MM-DD).")] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(help="Time range start, inclusive: YYYY-MM-DD, or a date-time (…T08:00:00+08:00)."),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Time range end, exclusive; the same kind as --start.")
+    ] = None,
+    time_zone: Annotated[
+        str,
+        typer.Option(help="IANA zone of the warehouse's times; --start/--end with an offset convert to it."),
+    ] = "UTC",
     order_by: Annotated[
         list[str] | None, typer.Option("--order-by", help="Column (repeat); -x: descending.")
     ] = None,
@@ -112,7 +143,7 @@ def compile_command(
 ) -> None:
     """Print the SQL of a metric query. Exit 0, 1 when it cannot be compiled, 2 on usage errors.
 
-    Example: caliber compile -m gmv -m arpu --by channel --grain month --where "city in ('北京')" -d hive
+    Example: caliber compile -m gmv -m arppu --by channel --grain month --where "city in ('北京')" -d hive
     """
     from catalog.compile import CompileError, compile_query
     from catalog.snapshot import load_catalog
@@ -134,11 +165,12 @@ def compile_command(
         "metrics": metric,
         "dimensions": by or [],
         "grain": grain,
-        "where": where,
+        "where": where or None,
         "dialect": dialect,
         "order_by": order_by or [],
         "limit": limit,
         "time_range": {"start": start, "end": end} if start is not None else None,
+        "time_zone": time_zone,
     }
     try:
         compiled = compile_query(query, result.catalog, pretty=pretty)
@@ -170,7 +202,9 @@ def demo_data(
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", help="Catalog database URL [default: CALIBER_DATABASE_URL or sqlite:///./caliber.db]."
+        "--db",
+        help="Catalog database URL.",
+        show_default="CALIBER_DATABASE_URL or sqlite:///./caliber.db",
     ),
 ]
 
@@ -179,7 +213,9 @@ DbOption = Annotated[
 def publish(
     paths: Annotated[list[Path], typer.Argument(help="YAML files or folders, e.g. metric_defs/.")],
     db: DbOption = None,
-    author: Annotated[str | None, typer.Option(help="Recorded on each new version [default: $USER].")] = None,
+    author: Annotated[
+        str | None, typer.Option(help="Recorded on each new version.", show_default="$USER")
+    ] = None,
     note: Annotated[str, typer.Option(help="Change note recorded on each new version.")] = "",
     conflicts: Annotated[
         str,
@@ -396,3 +432,7 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -64,6 +64,10 @@ CODES: dict[str, tuple[Level, str]] = {
     "S005": (Level.ERROR, "name is not snake_case"),
     "S006": (Level.ERROR, "defined twice in the same namespace"),
     "S007": (Level.ERROR, "invalid window or duration"),
+    "S008": (
+        Level.ERROR,
+        "source table is not a plain [catalog.]schema.table of an allowed, non-system schema",
+    ),
     # R: references
     "R001": (Level.ERROR, "unknown source"),
     "R002": (Level.ERROR, "unknown dimension"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path, PurePosixPath
 from typing import Any, ParamSpec, TypeVar
 
@@ -69,8 +69,11 @@ def _without_gc_pauses(run: Callable[P, R]) -> Callable[P, R]:
 
 
 @_without_gc_pauses
-def lint_paths(paths: Iterable[Path | str], *, types: Types = METRIC_TYPES) -> LintResult:
-    """Lint files and folders on disk, whose metrics may be of `types`."""
+def lint_paths(
+    paths: Iterable[Path | str], allowed_schemas: Set[str] | None = None, *, types: Types = METRIC_TYPES
+) -> LintResult:
+    """Lint files and folders on disk; `allowed_schemas` limits the schemas of source tables, `types` the
+    metric types definitions may use."""
     files, issues = find_files(Path(p) for p in paths)
     docs: list[tuple[Document, str]] = []
     for file, namespace in files:
@@ -78,11 +81,16 @@ def lint_paths(paths: Iterable[Path | str], *, types: Types = METRIC_TYPES) -> L
         issues.extend(found)
         if doc is not None:
             docs.append((doc, namespace))
-    return _lint_documents(docs, issues, tuple(display_name(f) for f, _ in files), types)
+    return _lint_documents(docs, issues, tuple(display_name(f) for f, _ in files), allowed_schemas, types)
 
 
 @_without_gc_pauses
-def lint_contents(contents: Sequence[tuple[str, str, bytes]], *, types: Types = METRIC_TYPES) -> LintResult:
+def lint_contents(
+    contents: Sequence[tuple[str, str, bytes]],
+    allowed_schemas: Set[str] | None = None,
+    *,
+    types: Types = METRIC_TYPES,
+) -> LintResult:
     """Lint files already read, each as `(name reported in issues, namespace, bytes)` (the catalog snapshot
     hashes the same bytes it lints)."""
     issues: list[Issue] = []
@@ -92,14 +100,16 @@ def lint_contents(contents: Sequence[tuple[str, str, bytes]], *, types: Types = 
         issues.extend(found)
         if doc is not None:
             docs.append((doc, namespace))
-    return _lint_documents(docs, issues, tuple(name for name, _, _ in contents), types)
+    return _lint_documents(docs, issues, tuple(name for name, _, _ in contents), allowed_schemas, types)
 
 
 @_without_gc_pauses
-def lint_texts(files: Mapping[str, str], *, types: Types = METRIC_TYPES) -> LintResult:
+def lint_texts(
+    files: Mapping[str, str], allowed_schemas: Set[str] | None = None, *, types: Types = METRIC_TYPES
+) -> LintResult:
     """Lint a bundle of in-memory files, `{"growth/acquisition.yaml": text}` (the folder is the namespace)."""
     docs, issues = load_texts(files)
-    return _lint_documents(docs, issues, tuple(files), types)
+    return _lint_documents(docs, issues, tuple(files), allowed_schemas, types)
 
 
 def load_texts(files: Mapping[str, str]) -> tuple[list[tuple[Document, str]], list[Issue]]:
@@ -119,12 +129,13 @@ def _lint_documents(
     docs: list[tuple[Document, str]],
     issues: list[Issue],
     files: tuple[str, ...],
+    allowed_schemas: Set[str] | None,
     types: Types,
 ) -> LintResult:
     named = by_name(types)
     items: list[Item] = []
     for doc, namespace in docs:
-        found_items, found = validate_document(doc, namespace, named)
+        found_items, found = validate_document(doc, namespace, allowed_schemas, types=named)
         items.extend(found_items)
         issues.extend(found)
     return lint_items(items, issues, files, types=types)

@@ -146,9 +146,12 @@ class Metric:
         return self.spec.references()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Catalog:
-    """Everything that was defined, keyed by `namespace.name`."""
+    """Everything that was defined, keyed by `namespace.name`.
+
+    Weak references let caches of derived values (compiled SQL, join paths) drop a superseded catalog.
+    """
 
     sources: Mapping[str, Source] = field(default_factory=dict)
     dimensions: Mapping[str, Dimension] = field(default_factory=dict)

@@ -8,7 +8,7 @@ exist. Ranked, matches in the name or a label come before matches only in the de
 or label first of all; otherwise metrics keep the catalog's order (AARRR stage, standard metrics first, key).
 
     >>> from catalog.lint import lint_texts
-    >>> text = ("sources: {users: {table: dim_users, time: at, columns: {id: integer, at: timestamp}}}\\n"
+    >>> text = ("sources: {users: {table: dw.dim_users, time: at, columns: {id: integer, at: timestamp}}}\\n"
     ...         "metrics: {signups: {type: atomic, source: users, agg: count,"
     ...         " label: {en: Signups, zh: 注册数}, description: All users,"
     ...         " stage: acquisition, owner: growth}}")
@@ -19,15 +19,15 @@ or label first of all; otherwise metrics keep the catalog's order (AARRR stage, 
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from catalog.memo import PerCatalog
 from catalog.model import Catalog, Metric
 from catalog.schema import Stage
 
-STAGES: tuple[str, ...] = tuple(Stage)
+STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
 _STAGE_ORDER = {stage: i for i, stage in enumerate(STAGES)}
 
 
@@ -136,22 +136,12 @@ def _rank(whole: str, terms: list[str], names: tuple[str, ...], title: str) -> i
     return 2
 
 
-# Indexes of the last few catalog objects. A Catalog is immutable — the store builds one per revision — and
-# the entry holds it, so its id cannot be reused by another catalog while the entry lives.
-_INDEXES: OrderedDict[int, MetricIndex] = OrderedDict()
-_INDEXED_CATALOGS = 4
-_LOCK = threading.Lock()
+_indexes: PerCatalog[list[MetricIndex]] = PerCatalog(list)
 
 
 def index_of(catalog: Catalog) -> MetricIndex:
-    """The index of `catalog`, built on first use."""
-    with _LOCK:
-        found = _INDEXES.get(id(catalog))
-        if found is not None and found.catalog is catalog:
-            return found
-    index = MetricIndex(catalog)
-    with _LOCK:
-        _INDEXES[id(catalog)] = index
-        while len(_INDEXES) > _INDEXED_CATALOGS:
-            _INDEXES.popitem(last=False)
-    return index
+    """The index of `catalog`, built on first use and kept while the catalog lives."""
+    kept = _indexes(catalog)
+    if not kept:
+        kept.append(MetricIndex(catalog))
+    return kept[0]

@@ -12,6 +12,7 @@ unknown functions and `;` are refused with a code and the position inside the te
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -178,6 +179,15 @@ def parse_expression(
 def _check_nodes(tree: exp.Expr, role: str, allow_aggregates: bool) -> list[SqlProblem]:
     problems: list[SqlProblem] = []
     for node in tree.walk():
+        if isinstance(node, exp.Literal) and not node.is_string and not finite_number(node.this):
+            problems.append(
+                SqlProblem(
+                    "Q003",
+                    f"{role}: the number {node.this[:40]} is not finite in floating point",
+                    "write a number between -1.7e308 and 1.7e308: engines disagree on larger ones",
+                )
+            )
+            break
         if isinstance(node, _ALLOWED_NODES):
             if isinstance(node, exp.Column) and len(node.parts) > 2:
                 problems.append(
@@ -235,6 +245,15 @@ def _check_nodes(tree: exp.Expr, role: str, allow_aggregates: bool) -> list[SqlP
             )
         break
     return problems
+
+
+def finite_number(text: str) -> bool:
+    """Whether a numeric literal is a finite 8-byte float: `1e999` is infinity on some engines, an error or an
+    exact number on others."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _is_statement(text: str, tree: exp.Expr) -> bool:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import difflib
 import re
-import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
+from types import UnionType
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ValidationError
@@ -22,6 +22,7 @@ from catalog.load import Document
 from catalog.metric_types.base import MetricType
 from catalog.metric_types.registry import by_name
 from catalog.schema import DimensionDef, SourceDef
+from catalog.table_names import table_problem
 
 Kind = Literal["sources", "dimensions", "metrics"]
 KINDS: tuple[Kind, ...] = ("sources", "dimensions", "metrics")
@@ -51,10 +52,17 @@ class Item:
 
 
 def validate_document(
-    doc: Document, default_namespace: str, types: Mapping[str, MetricType[Any]] = STANDARD_TYPES
+    doc: Document,
+    default_namespace: str,
+    allowed_schemas: Set[str] | None = None,
+    *,
+    types: Mapping[str, MetricType[Any]] = STANDARD_TYPES,
 ) -> tuple[list[Item], list[Issue]]:
-    """Validate one document, its metrics against `types` (by name); returns the items that passed and the
-    issues found."""
+    """Validate one document; returns the items that passed and the issues found.
+
+    `allowed_schemas`, when given, is the only schemas a source's table may be in (`catalog.table_names`);
+    `types` are the metric types a metric may be of, by name.
+    """
     if not isinstance(doc.data, dict):
         return [], [
             issue(
@@ -95,7 +103,7 @@ def validate_document(
             )
             continue
         for name, raw in section.items():
-            item, found = _validate_item(doc, kind, namespace, name, raw, types)
+            item, found = _validate_item(doc, kind, namespace, name, raw, allowed_schemas, types)
             issues.extend(found)
             items.append(item)
     return items, issues
@@ -107,6 +115,7 @@ def _validate_item(
     namespace: str,
     name: str,
     raw: Any,
+    allowed_schemas: Set[str] | None,
     types: Mapping[str, MetricType[Any]],
 ) -> tuple[Item, list[Issue]]:
     path = (kind, name)
@@ -153,6 +162,11 @@ def _validate_item(
         for error in err.errors(include_url=False)[:_MAX_ERRORS_PER_ITEM]:
             issues.append(_from_pydantic(doc, path, model, error))
         return broken, issues
+    if isinstance(definition, SourceDef):
+        found_table = table_problem(definition.table, allowed_schemas)
+        if found_table is not None:
+            where = doc.position((*path, "table"))
+            issues.append(issue("S008", found_table.message, where, found_table.hint))
     if issues:
         return broken, issues
     return Item(kind, namespace, name, definition, raw, doc, path), issues
@@ -226,7 +240,7 @@ def _unwrap(annotation: Any) -> Any:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:
             annotation = typing.get_args(annotation)[0]
-        elif origin in (Union, types.UnionType):
+        elif origin in (Union, UnionType):
             non_none = [a for a in typing.get_args(annotation) if a is not type(None)]
             annotation = non_none[0] if len(non_none) == 1 else annotation
             if len(non_none) != 1:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from catalog.issues import Location
+from catalog.issues import CODES, Location, has_errors
 from catalog.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, load_file, load_text
 
 
@@ -157,3 +159,55 @@ def test_load_file_reports_io_problems_as_issues(tmp_path: Path) -> None:
 def test_an_endless_file_is_refused_after_reading_just_over_the_limit() -> None:
     found = load_file(Path("/dev/zero"))
     assert found[0] is None and [i.code for i in found[1]] == ["Y004"]
+
+
+YAML_PIECES = st.sampled_from(
+    [
+        "a: 1\n",
+        "- x\n",
+        "  ",
+        "&a ",
+        "*a",
+        "<<: *a\n",
+        "!!python/object:os.system ",
+        "!!binary ",
+        "? ",
+        ": ",
+        "[",
+        "]",
+        "{",
+        "}",
+        ", ",
+        "'",
+        '"',
+        "|\n",
+        ">-\n",
+        "---\n",
+        "...\n",
+        "%YAML 1.1\n",
+        "%TAG ! tag:x,2024:\n",
+        "\t",
+        "\x00",
+        "\ufeff",
+        "\ud800",
+        "指标: 成交\n",
+        "1e999",
+        ".nan",
+        "0x1F",
+        "2024-01-01T00:00:00+08:00",
+        "[" * 120,
+        "{a: " * 120,
+        "- " * 120,
+        "*a, " * 40,
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(YAML_PIECES | st.text(max_size=12), max_size=25).map("".join))
+def test_any_text_loads_to_a_document_or_coded_issues(text: str) -> None:
+    doc, issues = load_text(text, "f.yaml")
+    for found in issues:
+        assert found.code in CODES and found.message, found
+        assert found.location.file == "f.yaml" and found.location.line >= 1, found
+    assert doc is not None or has_errors(issues)

@@ -8,7 +8,7 @@ from catalog.lint import lint_texts
 from catalog.model import Catalog
 from catalog.search import index_of
 
-SOURCES = "sources: {orders: {table: t, time: at, columns: {id: integer, at: timestamp, v: integer}}}\n"
+SOURCES = "sources: {orders: {table: dw.t, time: at, columns: {id: integer, at: timestamp, v: integer}}}\n"
 
 
 def _metric(name: str, en: str, zh: str, description: str, stage: str = "revenue", extra: str = "") -> str:

@@ -10,8 +10,8 @@ META = "label: {en: X, zh: 叉}, description: d, stage: revenue, owner: t"
 FILES = {
     "shop/a.yaml": f"""
 sources:
-  orders: {{table: orders, time: at, columns: {{v: integer, at: timestamp}}}}
-  targets: {{table: targets, columns: {{v: integer}}}}
+  orders: {{table: dw.orders, time: at, columns: {{v: integer, at: timestamp}}}}
+  targets: {{table: dw.targets, columns: {{v: integer}}}}
 metrics:
   sales: {{type: atomic, source: orders, agg: sum, expr: v, {META}}}
   target: {{type: atomic, source: targets, agg: sum, expr: v, {META}}}

@@ -96,3 +96,10 @@ def test_results_are_cached_so_callers_must_copy_before_changing() -> None:
 def test_hostile_text_gives_a_problem_or_a_result_never_an_exception(text: str) -> None:
     parsed, problems = parse_expression(text, "expr")
     assert (parsed is None) == bool(problems)
+
+
+@pytest.mark.parametrize("text", ["amount > 1e999", "amount * 2e308", "amount BETWEEN -1e400 AND 0"])
+def test_a_number_that_is_not_finite_is_refused(text: str) -> None:
+    parsed, problems = parse_expression(text, "filter")
+    assert parsed is None
+    assert [p.code for p in problems] == ["Q003"] and "not finite" in problems[0].message

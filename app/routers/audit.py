@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.deps import Auditor, RepoDep
+from app.problems import problem_responses
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -18,11 +19,11 @@ class AuditPublic(BaseModel):
     at: datetime
     actor: str = Field(examples=["ci-bot"])
     action: str = Field(examples=["publish"])
-    target: str = Field(examples=["sales.gmv"])
+    target: str = Field(examples=["finance.gmv"])
     detail: dict[str, Any] = Field(examples=[{"version": 2}])
 
 
-@router.get("", response_model=list[AuditPublic])
+@router.get("", response_model=list[AuditPublic], responses=problem_responses(401, 403))
 def list_audit(
     repo: RepoDep, _who: Auditor, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[AuditPublic]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.deps import READ_SECURITY, Read
+from app.problems import problem_responses
 from catalog.model import Dimension, Source
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
@@ -74,7 +75,12 @@ class SourcePublic(BaseModel):
         )
 
 
-@router.get("/dimensions", response_model=list[DimensionPublic], openapi_extra=READ_SECURITY)
+@router.get(
+    "/dimensions",
+    response_model=list[DimensionPublic],
+    responses=problem_responses(401),
+    openapi_extra=READ_SECURITY,
+)
 def list_dimensions(
     read: Read,
     namespace: NamespaceQuery = None,
@@ -90,7 +96,12 @@ def list_dimensions(
     ]
 
 
-@router.get("/sources", response_model=list[SourcePublic], openapi_extra=READ_SECURITY)
+@router.get(
+    "/sources",
+    response_model=list[SourcePublic],
+    responses=problem_responses(401),
+    openapi_extra=READ_SECURITY,
+)
 def list_sources(read: Read, namespace: NamespaceQuery = None) -> list[SourcePublic]:
     """Every source (warehouse table) of the current catalog, sorted by key."""
     return [

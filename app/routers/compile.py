@@ -3,7 +3,7 @@
 `POST` takes the full query model (`catalog.query.MetricQuery`); `GET` takes the common part as query
 parameters so a BI tool can use a plain URL:
 
-    GET /v1/compile?metric=gmv&metric=arpu&by=channel&grain=month&dialect=hive&where=city='北京'
+    GET /v1/compile?metric=gmv&metric=arppu&by=channel&grain=month&dialect=hive&where=city='北京'
 
 A metric may be pinned to a stored version, `gmv@2`. An unknown metric is a 404, an unknown dialect or any
 other query error a 422, each with the close names in the hint.
@@ -11,24 +11,22 @@ other query error a 422, each with the close names in the hint.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from app.deps import READ_SECURITY, Compiling, ReadContext
 from app.problems import problem_responses
 from catalog.compile import CompiledQuery, compile_query
 from catalog.model import Grain
-from catalog.query import MAX_DIMENSIONS, MAX_METRICS, MAX_WHERE, MetricQuery
+from catalog.query import MAX_DIMENSIONS, MAX_FILTERS, MAX_METRICS, MetricQuery
 
 router = APIRouter(prefix="/v1/compile", tags=["compile"])
 
 _EXAMPLE_QUERY = {
-    "metrics": ["sales.gmv", "sales.paid_orders@1"],
+    "metrics": ["finance.gmv", "finance.paid_orders@1"],
     "dimensions": ["channel"],
     "grain": "month",
     "filters": [{"dimension": "city", "op": "in", "values": ["北京", "上海"]}],
@@ -48,9 +46,9 @@ class CompiledPublic(BaseModel):
     )
     metrics: list[str] = Field(
         description="Every metric used; pinned ones as `key@N`.",
-        examples=[["sales.gmv", "sales.paid_orders@1"]],
+        examples=[["finance.gmv", "finance.paid_orders@1"]],
     )
-    warnings: list[str] = Field(examples=[["metric sales.paid_orders@1 is deprecated"]])
+    warnings: list[str] = Field(examples=[["metric finance.paid_orders@1 is deprecated"]])
 
     @classmethod
     def of(cls, compiled: CompiledQuery) -> CompiledPublic:
@@ -103,13 +101,37 @@ async def compile_get(
     grain: Grain | None = None,
     dialect: Annotated[str, Query(min_length=1, max_length=40, examples=["hive"])] = "duckdb",
     where: Annotated[
-        str | None,
+        list[str] | None,
         Query(
-            max_length=MAX_WHERE, description="A filter over dimensions in SQL.", examples=["city = '北京'"]
+            max_length=MAX_FILTERS,
+            description="A filter over dimensions in SQL; repeat for several, which must all hold.",
+            examples=[["city = '北京'"]],
         ),
     ] = None,
-    start: Annotated[date | datetime | None, Query(description="Time range start (inclusive).")] = None,
-    end: Annotated[date | datetime | None, Query(description="Time range end (exclusive).")] = None,
+    start: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="Time range start (inclusive): a date, or a date-time with or without an offset.",
+            examples=["2025-01-01"],
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="Time range end (exclusive), of the same kind as start.",
+            examples=["2025-07-01"],
+        ),
+    ] = None,
+    time_zone: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="IANA time zone of the warehouse's times; bounds with an offset are converted to it.",
+        ),
+    ] = "UTC",
     order_by: Annotated[
         list[str] | None,
         Query(
@@ -123,10 +145,11 @@ async def compile_get(
         "metrics": metric,
         "dimensions": by or [],
         "grain": grain,
-        "where": where,
+        "where": where or None,
         "dialect": dialect,
         "order_by": order_by or [],
         "limit": limit,
+        "time_zone": time_zone,
     }
     if start is not None or end is not None:
         fields["time_range"] = {"start": start, "end": end}
@@ -139,9 +162,10 @@ async def compile_get(
     return CompiledPublic.of(await compiled(query, read))
 
 
-INLINE = {"metrics": 8, "dimensions": 4, "filters": 8, "where": 1_000}
+INLINE = {"metrics": 8, "dimensions": 4, "filters": 8, "filter_values": 200, "where": 1_000}
 """Largest query compiled on the event loop: usually under 2 ms (the 8 heaviest metrics of the standard
-library take ~15 ms). Anything larger compiles in a thread."""
+library take ~15 ms). Every filter value is a literal to build and render, so the values of all filters count
+too. Anything larger compiles in a thread."""
 
 
 async def compiled(query: MetricQuery, read: ReadContext) -> CompiledQuery:
@@ -149,9 +173,9 @@ async def compiled(query: MetricQuery, read: ReadContext) -> CompiledQuery:
     thread would only make wait for the GIL (a thread hop doubled the time of a request). Two kinds go to a
     thread so the loop keeps serving meanwhile: a large query (every metric of the standard library by month
     takes ~85 ms, which would stall every other request of the worker), and a pinned one (`gmv@2`), which
-    reads its version from the store."""
+    reads its version from the store. Thread jobs are heavy jobs, limited in number (`app.heavy`)."""
     if query.pinned or not inline(query):
-        return await run_in_threadpool(compile_query, query, read.catalog, pins=read.repo.pin)
+        return await read.heavy.run(compile_query, query, read.catalog, pins=read.repo.pin)
     return compile_query(query, read.catalog, pins=read.repo.pin)
 
 
@@ -160,5 +184,6 @@ def inline(query: MetricQuery) -> bool:
         len(query.metrics) <= INLINE["metrics"]
         and len(query.dimensions) <= INLINE["dimensions"]
         and len(query.filters) <= INLINE["filters"]
-        and len(query.where or "") <= INLINE["where"]
+        and sum(len(f.values) for f in query.filters) <= INLINE["filter_values"]
+        and sum(len(text) for text in query.where_conditions()) <= INLINE["where"]
     )

@@ -1,4 +1,11 @@
-"""`POST /v1/lint`: definitions in, the same diagnostics as `caliber lint` out. Nothing is stored."""
+"""`POST /v1/lint`: definitions in, the diagnostics `POST /v1/publish` would give out. Nothing is stored.
+
+The bundle is linted over the published catalog, as publish checks it: a file may use published sources,
+dimensions and metrics without carrying them, and a change that breaks a published definition is reported
+at the bundle's line that breaks it. Linting is CPU work that grows with the body, so it runs as a heavy
+job in a worker thread (`app.heavy`), where it cannot stall the other requests of the worker; with
+`CALIBER_ALLOWED_SCHEMAS` set, source tables outside them are refused (S008).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from app.deps import Linter
+from app.deps import HeavyDep, Linter, RepoDep
 from app.problems import ApiProblem, problem_responses
 from app.schemas import EXAMPLE_FILES, FileBundle, FileName, IssuePublic
 from catalog.issues import Location, issue
-from catalog.lint import lint_texts
 
 router = APIRouter(prefix="/v1/lint", tags=["lint"])
 
@@ -24,7 +30,7 @@ class LintReport(BaseModel):
     errors: int = Field(examples=[1])
     warnings: int = Field(examples=[0])
     files: int = Field(examples=[1])
-    metrics: int = Field(description="Metrics that resolved.", examples=[0])
+    metrics: int = Field(description="Metrics of the bundle that resolved.", examples=[1])
     issues: list[IssuePublic]
 
 
@@ -48,20 +54,24 @@ _BODY = {
 )
 async def lint(
     request: Request,
+    repo: RepoDep,
     _who: Linter,
+    heavy: HeavyDep,
     file: Annotated[
         FileName, Query(description="Path of a raw YAML body; its folder is the namespace.")
     ] = "default/input.yaml",
 ) -> LintReport:
-    """Lint a bundle `{"files": {"growth/x.yaml": "..."}}` (JSON) or one raw YAML document (`text/yaml`)."""
-    result = lint_texts(await _files(request, file))
+    """Lint a bundle `{"files": {"growth/x.yaml": "..."}}` (JSON) or one raw YAML document (`text/yaml`)
+    over the published catalog."""
+    files = await _files(request, file)
+    result = await heavy.run(repo.check, files)
     errors = len(result.errors)
     return LintReport(
         ok=result.ok,
         errors=errors,
         warnings=len(result.issues) - errors,
         files=len(result.files),
-        metrics=len(result.catalog.metrics),
+        metrics=sum(1 for m in result.catalog.metrics.values() if m.location.file in files),
         issues=[IssuePublic.of(i) for i in result.issues],
     )
 

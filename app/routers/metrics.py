@@ -30,7 +30,7 @@ KeyPath = Annotated[
     Path(
         min_length=1,
         max_length=200,
-        examples=["sales.gmv"],
+        examples=["finance.gmv"],
         description="`namespace.name`, or a bare name that is unique",
     ),
 ]
@@ -38,7 +38,7 @@ VersionNumber = Annotated[int, Path(ge=1, le=1_000_000_000, examples=[2])]
 
 
 class MetricSummary(BaseModel):
-    key: str = Field(examples=["sales.gmv"])
+    key: str = Field(examples=["finance.gmv"])
     namespace: str = Field(examples=["sales"])
     name: str = Field(examples=["gmv"])
     type: str = Field(examples=["atomic"])
@@ -95,7 +95,7 @@ class MetricDetail(MetricSummary):
         description="The metric alone by month for DuckDB (alone, without metric_time, when it has no time "
         "column); null when it cannot be compiled (see warnings)."
     )
-    warnings: list[str] = Field(examples=[["deprecated: use sales.net_gmv"]])
+    warnings: list[str] = Field(examples=[["deprecated: use finance.net_gmv"]])
     conflicts: list[ConflictPublic]
 
 
@@ -122,7 +122,7 @@ class VersionPublic(BaseModel):
 
 
 class VersionDetail(VersionPublic):
-    key: str = Field(examples=["sales.gmv"])
+    key: str = Field(examples=["finance.gmv"])
     definition: dict[str, Any]
 
 
@@ -134,7 +134,7 @@ class FieldChangePublic(BaseModel):
 
 
 class DiffPublic(BaseModel):
-    key: str = Field(examples=["sales.gmv"])
+    key: str = Field(examples=["finance.gmv"])
     from_version: int = Field(examples=[1])
     to_version: int = Field(examples=[2])
     caliber_changed: bool = Field(description="False: only metadata changed, the numbers stay the same.")
@@ -147,7 +147,7 @@ class DiffPublic(BaseModel):
 
 class DeprecateBody(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"reason": "use sales.net_gmv"}]}
+        extra="forbid", json_schema_extra={"examples": [{"reason": "use finance.net_gmv"}]}
     )
 
     reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
@@ -166,8 +166,8 @@ def list_metrics(
         ),
     ] = None,
     stage: Stage | None = None,
-    namespace: Annotated[str | None, Query(max_length=200, examples=["sales"])] = None,
-    owner: Annotated[str | None, Query(max_length=200, examples=["sales-team"])] = None,
+    namespace: Annotated[str | None, Query(max_length=200, examples=["finance"])] = None,
+    owner: Annotated[str | None, Query(max_length=200, examples=["finance"])] = None,
     status: Status | None = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,

@@ -1,7 +1,9 @@
 """`/v1/query`: compile a metric query for DuckDB and run it on the service's warehouse.
 
 The rows answer "what does this metric say?" without a BI tool; the SQL that produced them is returned with
-them, so anyone can re-run it. Only the compiled SELECT ever runs, on a read-only connection.
+them, so anyone can re-run it. Only the compiled SELECT ever runs, on a connection that can read the
+warehouse's tables and nothing else (`app.warehouse`), in a worker thread, within the server's timeout and
+row cap (`CALIBER_QUERY_TIMEOUT_SECONDS`, `CALIBER_QUERY_MAX_ROWS`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from app.deps import READ_SECURITY, Querying
 from app.problems import ApiProblem, problem_responses
-from app.warehouse import MAX_ROWS, Warehouse, WarehouseError
+from app.warehouse import MAX_ROWS, Warehouse, WarehouseError, WarehouseTimeout
 from catalog.compile import compile_query
 from catalog.issues import issue
 from catalog.query import MetricQuery
@@ -30,7 +32,10 @@ _EXAMPLE = {
 class QueryResult(BaseModel):
     columns: list[str] = Field(examples=[["metric_time", "gmv", "paid_orders"]])
     rows: list[list[Any]] = Field(examples=[[["2025-01-01", 123456.5, 880]]])
-    truncated: bool = Field(description=f"More than {MAX_ROWS:,} rows: only the first ones are returned.")
+    truncated: bool = Field(
+        description=f"More rows than the server's cap (CALIBER_QUERY_MAX_ROWS, {MAX_ROWS:,} by default): "
+        "only the first ones are returned."
+    )
     sql: str = Field(description="The DuckDB SQL that was run.")
     metrics: list[str] = Field(examples=[["finance.gmv", "finance.paid_orders"]])
     warnings: list[str]
@@ -59,7 +64,7 @@ def _warehouse(request: Request) -> Warehouse:
     responses=problem_responses(400, 401, 404, 413),
     openapi_extra=READ_SECURITY,
 )
-def run_query(
+def run_query(  # sync: FastAPI runs it in a worker thread, off the event loop
     query: Annotated[
         MetricQuery,
         Body(
@@ -77,16 +82,15 @@ def run_query(
     try:
         result = warehouse.run(compiled.sql)
     except WarehouseError as err:
+        hint = (
+            "ask for less: fewer metrics or dimensions, a coarser grain or a shorter time_range"
+            if isinstance(err, WarehouseTimeout)
+            else "the warehouse may lack a table or column the definitions name"
+        )
         raise ApiProblem(
             422,
             "The warehouse refused the query",
-            [
-                issue(
-                    "H010",
-                    f"the warehouse could not run the query: {err}",
-                    hint="the warehouse may lack a table or column the definitions name",
-                )
-            ],
+            [issue("H010", f"the warehouse could not run the query: {err}", hint=hint)],
         ) from err
     return QueryResult(
         columns=list(result.columns),

@@ -2,8 +2,10 @@
 
 Operators read a definition better next to the numbers it gives. The metric's default series
 (`catalog.series`: by month, the newest twelve months; its total when it has no time column) is compiled for
-DuckDB and run on the read-only warehouse. Results are kept per metric for the current catalog object — a
-publish makes a new one — so the query runs at most once per metric and publish.
+DuckDB and run on the service's locked-down warehouse connection (`app.warehouse`: no file, setting or
+extension within reach; the server's timeout applies). Results are kept per metric for the current catalog
+object — a publish makes a new one — so the query runs at most once per metric and publish; a query stopped
+by the timeout is tried again on the next visit.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import Any
 
-from app.warehouse import Warehouse, WarehouseError
+from app.warehouse import Warehouse, WarehouseError, WarehouseTimeout
 from catalog.compile import CompileError, compile_query
 from catalog.model import Catalog
 from catalog.series import series_query
@@ -52,7 +54,10 @@ def recent_values(warehouse: Warehouse | None, catalog: Catalog, key: str) -> Pr
         known = _cache.of(catalog)
         if key in known:
             return known[key]
-    found = _query(warehouse, catalog, key)
+    try:
+        found = _query(warehouse, catalog, key)
+    except WarehouseTimeout:
+        return None  # a busy moment, not a property of the metric: not kept
     with _cache.lock:
         _cache.of(catalog)[key] = found
     return found
@@ -62,8 +67,10 @@ def _query(warehouse: Warehouse, catalog: Catalog, key: str) -> Preview | None:
     query = series_query(catalog, catalog.metrics[key], newest=MONTHS)
     try:
         result = warehouse.run(compile_query(query, catalog).sql, max_rows=MONTHS)
+    except WarehouseTimeout:
+        raise
     except (CompileError, WarehouseError):
-        return None  # e.g. a warehouse without the metric's table
+        return None  # e.g. a warehouse without the metric's table, or that refuses it
     return Preview(result.columns, [[_display(v) for v in row] for row in result.rows])
 
 

@@ -4,6 +4,7 @@
     GET /m/{namespace}/{name}   one metric (`?v=3` a version, `?dialect=hive` the SQL of another engine)
     GET /conflicts              every open conflict and duplicate across teams
     GET /lang/{code}?next=/...  remember the language in a cookie and go back
+    GET /favicon.ico            the icon
 
 Pages work without JavaScript; `static/web.js` only swaps the SQL in place and adds a copy button. The
 language comes from `?lang=`, then the `caliber_lang` cookie, then `Accept-Language`, else Chinese.
@@ -20,7 +21,7 @@ from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import Markup, escape
 
@@ -103,6 +104,12 @@ def _without(request: Request, name: str) -> str:
 
 def _remember(response: Response, lang: Lang) -> None:
     response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="lax", httponly=True)
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """The icon browsers ask for on their own; the pages and /docs link to it too."""
+    return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon")
 
 
 @router.get("/", response_class=HTMLResponse)

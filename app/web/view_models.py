@@ -5,7 +5,7 @@ The per-catalog work — the search index and counts by stage and namespace (`ca
 a page over 10k metrics only filters and slices.
 
     >>> from catalog.lint import lint_texts
-    >>> text = ("sources: {users: {table: dim_users, time: at, columns: {id: integer, at: timestamp}}}\\n"
+    >>> text = ("sources: {users: {table: dw.dim_users, time: at, columns: {id: integer, at: timestamp}}}\\n"
     ...         "metrics: {signups: {type: atomic, source: users, agg: count,"
     ...         " label: {en: Signups, zh: 注册数}, description: All users,"
     ...         " stage: acquisition, owner: growth}}")

@@ -12,9 +12,7 @@ metrics. A metric that declares a valid `overrides:` of a standard metric is not
 
 from __future__ import annotations
 
-import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -22,6 +20,7 @@ from typing import Literal, get_args
 from catalog.compare.canonical import Canonicalizer
 from catalog.compare.explain import Difference, differences
 from catalog.issues import Location
+from catalog.memo import PerCatalog
 from catalog.model import Catalog, Metric
 
 Kind = Literal["conflict", "duplicate", "standard_override_missing", "override_invalid"]
@@ -75,26 +74,17 @@ def find_conflicts(catalog: Catalog) -> list[Finding]:
     return _Detector(catalog).run()
 
 
-# Findings of the last few catalog objects. A Catalog is immutable — the store builds one per revision — and
-# the entry holds it, so its id cannot be reused by another catalog while the entry lives.
-_FOUND: OrderedDict[int, tuple[Catalog, list[Finding]]] = OrderedDict()
-_FOUND_CATALOGS = 4
-_FOUND_LOCK = threading.Lock()
+# A Catalog is immutable (the store builds one per revision), so its findings can be kept while it lives.
+_found: PerCatalog[list[list[Finding]]] = PerCatalog(list)
 
 
 def findings_for(catalog: Catalog) -> list[Finding]:
     """`find_conflicts(catalog)`, found once per catalog object: the lint pipeline's conflict check, the API
     (`GET /v1/conflicts`, a metric's conflicts) and the web pages all read the same list. Do not change it."""
-    with _FOUND_LOCK:
-        hit = _FOUND.get(id(catalog))
-        if hit is not None and hit[0] is catalog:
-            return hit[1]
-    found = find_conflicts(catalog)
-    with _FOUND_LOCK:
-        _FOUND[id(catalog)] = (catalog, found)
-        while len(_FOUND) > _FOUND_CATALOGS:
-            _FOUND.popitem(last=False)
-    return found
+    kept = _found(catalog)
+    if not kept:  # filled outside the memo's lock, which other catalogs' lookups take too
+        kept.append(find_conflicts(catalog))
+    return kept[0]
 
 
 def findings_of_metric(

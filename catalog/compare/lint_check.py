@@ -34,7 +34,12 @@ def conflict_issues(catalog: Catalog) -> list[Issue]:
 
 def issue_of(finding: Finding) -> Issue:
     """One issue at the metric that should change (`right`), naming where the other one is."""
-    where = f" ({finding.left} is defined at {finding.left_location})" if finding.left_location.file else ""
+    at = finding.left_location
+    where = ""
+    if at.file and at.line:
+        where = f" ({finding.left} is defined at {at})"
+    elif at.file:  # a published definition that the bundle does not carry: it has no line
+        where = f" ({finding.left} is published, not in this bundle)"
     return issue(KIND_CODES[finding.kind], finding.message + where, finding.right_location, finding.hint)
 
 

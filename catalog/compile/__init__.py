@@ -18,8 +18,9 @@ from __future__ import annotations
 import difflib
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlglot.errors import ErrorLevel, UnsupportedError
@@ -31,17 +32,39 @@ from catalog.compile.filters import FilterTemplate, structured_filter, where_fil
 from catalog.compile.plan import Output, Pins, Planner
 from catalog.compile.primitives import Leaf, Slice
 from catalog.compile.result import CompiledQuery, CompileError, fail
-from catalog.issues import issue
+from catalog.issues import Location, issue
+from catalog.memo import PerCatalog
 from catalog.model import Catalog, Dimension
 from catalog.query import METRIC_TIME, MetricQuery
 
 __all__ = ["CompileError", "CompiledQuery", "MetricQuery", "compile", "compile_query"]
 
 CACHE_SIZE = 1024
-# Rendered SQL keyed by the catalog object and the query's JSON. A Catalog is immutable, and the entry holds a
-# reference to it, so its id cannot be reused by another catalog while the entry lives.
-_cache: OrderedDict[tuple[int, bool, str], tuple[Catalog, CompiledQuery]] = OrderedDict()
-_cache_lock = threading.Lock()
+
+
+class _Rendered:
+    """The last CACHE_SIZE compiles against one catalog, by the query's typed key and the layout."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[Hashable, CompiledQuery] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> CompiledQuery | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, compiled: CompiledQuery) -> None:
+        with self.lock:
+            self.entries[key] = compiled
+            if len(self.entries) > CACHE_SIZE:
+                self.entries.popitem(last=False)
+
+
+# A Catalog is immutable, so its compiles can be kept; they go when the catalog does.
+_rendered: PerCatalog[_Rendered] = PerCatalog(_Rendered)
 
 
 def compile_query(
@@ -61,17 +84,11 @@ def compile_query(
     query = _validated(query)
     if not cache or query.pinned:
         return _compile(query, catalog, pins, pretty)
-    key = (id(catalog), pretty, query.model_dump_json())
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] is catalog:
-            _cache.move_to_end(key)
-            return hit[1]
-    result = _compile(query, catalog, pins, pretty)
-    with _cache_lock:
-        _cache[key] = (catalog, result)
-        if len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    rendered, key = _rendered(catalog), (pretty, query.cache_key())
+    result = rendered.get(key)
+    if result is None:
+        result = _compile(query, catalog, pins, pretty)
+        rendered.put(key, result)
     return result
 
 
@@ -87,8 +104,16 @@ def _validated(query: MetricQuery | Mapping[str, Any]) -> MetricQuery:
         issues = []
         for error in err.errors():
             where = ".".join(str(p) for p in error["loc"]) or "query"
-            code = "E007" if where.startswith(("time_range", "grain")) or "grain" in error["msg"] else "E005"
-            issues.append(issue(code, f"{where}: {error['msg']}", hint="see docs/compiling.md (query model)"))
+            code = (
+                "E007"
+                if where.startswith(("time_range", "time_zone", "grain")) or "grain" in error["msg"]
+                else "E005"
+            )
+            issues.append(
+                issue(
+                    code, f"{where}: {error['msg']}", Location(where), "see docs/compiling.md (query model)"
+                )
+            )
         raise CompileError(issues) from None
 
 
@@ -115,9 +140,19 @@ def _compile(query: MetricQuery, catalog: Catalog, pins: Pins | None, pretty: bo
         filter_dimensions[found[0]] = catalog.dimensions[found[0]]
         return found[0]
 
-    templates: list[FilterTemplate] = [structured_filter(f, filter_key(f.dimension)) for f in query.filters]
-    if query.where is not None and query.where.strip():
-        templates.append(where_filter(query.where, filter_key))
+    zone = ZoneInfo(query.time_zone)
+    templates: list[FilterTemplate] = []
+    for i, f in enumerate(query.filters):
+        try:
+            templates.append(structured_filter(f, filter_key(f.dimension), zone))
+        except CompileError as err:
+            raise err.at(f"filters.{i}") from None
+    for i, text in enumerate(query.where_conditions()):
+        if text.strip():
+            try:
+                templates.append(where_filter(text, filter_key))
+            except CompileError as err:
+                raise err.at("where" if isinstance(query.where, str) else f"where.{i}") from None
 
     dimension_names = _column_names([d.key for d in dimensions], [d.name for d in dimensions])
     metric_names = _column_names(
@@ -140,7 +175,7 @@ def _compile(query: MetricQuery, catalog: Catalog, pins: Pins | None, pretty: bo
         list(zip(dimension_names, dimensions, strict=True)),
         templates,
         filter_dimensions,
-        query.time_range,
+        query.local_time_range(),
     )
     leaves = list(planner.leaves.values())
     blocks = list(planner.blocks.values())

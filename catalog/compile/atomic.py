@@ -13,18 +13,24 @@ row lands in the NULL group instead of being dropped, and no join repeats a fact
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
 from catalog.compile.blocks import BlockColumn
 from catalog.compile.filters import bind
+from catalog.compile.numeric import average
 from catalog.compile.primitives import BASE, Leaf, Slice, plan_joins, table, time_bound
 from catalog.compile.result import fail
 from catalog.compile.trees import named, qualified
 from catalog.query import METRIC_TIME
 
-_AGGREGATES: dict[str, type[exp.AggFunc]] = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
+_AGGREGATES: dict[str, Callable[[exp.Expr], exp.Expr]] = {
+    "sum": lambda value: exp.Sum(this=value),
+    "avg": average,
+    "min": lambda value: exp.Min(this=value),
+    "max": lambda value: exp.Max(this=value),
+}
 
 
 def group_leaves(leaves: Sequence[Leaf]) -> list[list[Leaf]]:
@@ -52,8 +58,7 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
                 f"metric {first.origin} has no time column, so it has no metric_time",
                 f"give source {first.source.key} a `time:` or the metric its own `time:`",
             )
-        column_type = first.source.column_type(first.time) or "timestamp"
-        time_expr = exp.column(first.time, BASE, quoted=True)
+        time_expr, column_type = first.time_column()
 
     joins = plan_joins(
         shape,
@@ -65,11 +70,7 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
     select: list[exp.Expr] = []
     if shape.grain is not None and time_expr is not None:
         for target in (keys, select):
-            target.append(
-                shape.dialect.truncate(
-                    exp.column(time_expr.name, BASE, quoted=True), column_type, shape.grain
-                )
-            )
+            target.append(shape.dialect.truncate(time_expr.copy(), column_type, shape.grain))
         select[-1] = named(select[-1], METRIC_TIME)
     for name, dimension in shape.dimensions:
         alias = joins.alias(dimension)
@@ -80,7 +81,7 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
     if shape.filters:
         bound = {key: qualified(d.expr, joins.alias(d)) for key, d in shape.filter_dimensions.items()}
         if time_expr is not None:
-            bound[METRIC_TIME] = shape.dialect.truncate(time_expr, column_type, shape.grain or "day")
+            bound[METRIC_TIME] = shape.dialect.truncate(time_expr.copy(), column_type, shape.grain or "day")
         conditions.extend(bind(f, bound) for f in shape.filters)
     if shape.time_range is not None and time_expr is not None:
         start, end = shape.time_range.start, shape.time_range.end
@@ -125,4 +126,5 @@ def _aggregate(leaf: Leaf, row_filter: str | None) -> exp.Expr:
         return exp.Count(this=value if value is not None else exp.Star())
     if spec.agg == "count_distinct":
         return exp.Count(this=exp.Distinct(expressions=[value]))
-    return _AGGREGATES[spec.agg](this=value)
+    assert value is not None, "sum, avg, min and max have an `expr` (the resolver checks it)"
+    return _AGGREGATES[spec.agg](value)

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from catalog.compile.result import fail
-from catalog.query import Filter, Value
-from catalog.sqlexpr import DEFINITION_DIALECT
+from catalog.query import Filter, Value, local_time
+from catalog.sqlexpr import DEFINITION_DIALECT, finite_number
 
 PLACEHOLDER = "__dimension__"
 
@@ -68,11 +69,14 @@ def placeholder(key: str) -> exp.Column:
     )
 
 
-def literal(value: Value) -> exp.Expr:
-    """A request value as a literal node; the dialect's generator quotes and escapes it."""
+def literal(value: Value, zone: tzinfo = UTC) -> exp.Expr:
+    """A request value as a literal node; the dialect's generator quotes and escapes it.
+
+    A date-time with an offset becomes the wall-clock time in `zone`, the warehouse's time zone.
+    """
     if isinstance(value, str):
         return exp.Literal.string(value)
-    return exp.convert(value)
+    return exp.convert(local_time(value, zone))
 
 
 _COMPARISONS: dict[str, type[exp.Binary]] = {
@@ -85,8 +89,8 @@ _COMPARISONS: dict[str, type[exp.Binary]] = {
 }
 
 
-def structured_filter(f: Filter, key: str) -> FilterTemplate:
-    """The template of one `Filter` on the dimension resolved to `key`."""
+def structured_filter(f: Filter, key: str, zone: tzinfo = UTC) -> FilterTemplate:
+    """The template of one `Filter` on the dimension resolved to `key` (`zone`: the warehouse's)."""
     if f.op not in ("in", "not_in", "is_null") and any(v is None for v in f.values):
         raise fail(
             "E005",
@@ -94,17 +98,18 @@ def structured_filter(f: Filter, key: str) -> FilterTemplate:
             "use op 'is_null' (or NOT of it) to test for NULL",
         )
     column = placeholder(key)
+    values = [literal(v, zone) for v in f.values]
     tree: exp.Expr
     if f.op in _COMPARISONS:
-        tree = _COMPARISONS[f.op](this=column, expression=literal(f.values[0]))
+        tree = _COMPARISONS[f.op](this=column, expression=values[0])
     elif f.op in ("in", "not_in"):
-        tree = exp.In(this=column, expressions=[literal(v) for v in f.values])
+        tree = exp.In(this=column, expressions=values)
         if f.op == "not_in":
             tree = exp.Not(this=tree)
     elif f.op == "between":
-        tree = exp.Between(this=column, low=literal(f.values[0]), high=literal(f.values[1]))
+        tree = exp.Between(this=column, low=values[0], high=values[1])
     elif f.op == "like":
-        tree = exp.Like(this=column, expression=literal(f.values[0]))
+        tree = exp.Like(this=column, expression=values[0])
     else:
         tree = exp.Is(this=column, expression=exp.Null())
     return FilterTemplate(tree, frozenset({key}))
@@ -142,6 +147,13 @@ def where_filter(text: str, resolve: Callable[[str], str]) -> FilterTemplate:
             )
     if not isinstance(tree, exp.Condition) or isinstance(tree, exp.Column | exp.Literal):
         raise fail("E005", "where must be a condition", "compare a dimension, e.g. channel = 'kol'")
+    for number in tree.find_all(exp.Literal):
+        if not number.is_string and not finite_number(number.this):
+            raise fail(
+                "E005",
+                f"where: the number {number.this[:40]} is not finite in floating point",
+                "write a number between -1.7e308 and 1.7e308",
+            )
     keys: set[str] = set()
     for column in list(tree.find_all(exp.Column)):
         if len(column.parts) > 2:

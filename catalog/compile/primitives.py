@@ -12,8 +12,6 @@ grain, the dimensions and filters asked, the time range and the engine's profile
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +22,7 @@ from catalog.compile.dialects import DialectProfile
 from catalog.compile.filters import FilterTemplate
 from catalog.compile.result import fail
 from catalog.joins import JoinProblem, JoinStep, join_path
+from catalog.memo import PerCatalog
 from catalog.metric_types.atomic import Atomic
 from catalog.model import Catalog, Dimension, Grain, Metric, Source
 from catalog.query import TimeRange
@@ -65,6 +64,19 @@ class Atom:
         assert isinstance(spec, Atomic), f"{label} is not atomic"
         source = catalog.sources[spec.source]
         return cls(label, spec, source, spec.time or source.time, origin)
+
+    def time_column(self) -> tuple[exp.Expr, str]:
+        """The time column, ready to compare and truncate, and its type: `date` or `timestamp`.
+
+        A column whose type is not declared as one of those is read through `CAST(… AS TIMESTAMP)`: it may hold
+        dates, and on SQLite a date is the text '2024-03-01', which sorts before the bound '2024-03-01 00:00:00'.
+        """
+        assert self.time is not None
+        column = exp.column(self.time, BASE, quoted=True)
+        declared = self.source.column_type(self.time)
+        if declared in ("date", "timestamp"):
+            return column, declared
+        return exp.cast(column, exp.DataType.Type.TIMESTAMP, copy=False), "timestamp"
 
     def pad_type(self) -> exp.DataType:
         """The type of the atom's aggregate, for the typed NULL that stands in for it in other subqueries."""
@@ -108,21 +120,8 @@ class Slice:
             object.__setattr__(self, "paths", _paths_for(self.catalog))
 
 
-# Join paths of the last few catalog objects. A Catalog is immutable and the entry holds it, so its id cannot
-# be reused by another catalog while the entry lives.
-_PATHS: OrderedDict[int, tuple[Catalog, dict[tuple[str, str], Path]]] = OrderedDict()
-_PATH_CATALOGS = 8
-_PATHS_LOCK = threading.Lock()
-
-
-def _paths_for(catalog: Catalog) -> dict[tuple[str, str], Path]:
-    with _PATHS_LOCK:
-        entry = _PATHS.get(id(catalog))
-        if entry is None or entry[0] is not catalog:
-            entry = _PATHS[id(catalog)] = (catalog, {})
-            while len(_PATHS) > _PATH_CATALOGS:
-                _PATHS.popitem(last=False)
-        return entry[1]
+# Join paths found so far, per catalog object: every compile against it shares them.
+_paths_for: PerCatalog[dict[tuple[str, str], Path]] = PerCatalog(dict)
 
 
 @dataclass(frozen=True, slots=True)

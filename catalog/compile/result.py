@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from catalog.issues import Issue, issue
+from catalog.issues import Issue, Location, issue
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,12 @@ class CompileError(Exception):
     def __init__(self, issues: list[Issue]) -> None:
         super().__init__("; ".join(f"{i.code} {i.message}" for i in issues))
         self.issues = issues
+
+    def at(self, part: str) -> CompileError:
+        """The same error with each issue that has no location placed at `part` of the query (`where`)."""
+        return CompileError(
+            [i if i.location.file else replace(i, location=Location(part)) for i in self.issues]
+        )
 
 
 def fail(code: str, message: str, hint: str = "") -> CompileError:

@@ -35,17 +35,16 @@ class RowSet:
     shape: Slice
     atom: Atom
     time_type: str
-    """`date` or `timestamp`, as the source declares the time column."""
+    """`date` or `timestamp` (`Atom.time_column`)."""
     sliced: bool
     """With the dimensions asked and the query's filters; else every row of the metric."""
     time_range: TimeScope
     joins: JoinPlan
 
     @property
-    def time(self) -> exp.Column:
-        """The time column of the metric's rows."""
-        assert self.atom.time is not None, "row_set refuses an atom without a time column"
-        return exp.column(self.atom.time, BASE, quoted=True)
+    def time(self) -> exp.Expr:
+        """The time column of the metric's rows (read as a timestamp when its type is not declared)."""
+        return self.atom.time_column()[0]
 
     @property
     def dimensions(self) -> tuple[tuple[str, exp.Expr], ...]:
@@ -107,7 +106,7 @@ def row_set(shape: Slice, atom: Atom, *, sliced: bool, time_range: TimeScope) ->
             f"metric {atom.origin} needs a time column: {atom.label} has none",
             f"give source {atom.source.key} a `time:` or the metric its own `time:`",
         )
-    time_type = atom.source.column_type(atom.time) or "timestamp"
+    time_type = atom.time_column()[1]
     reached = (
         [*(d for _, d in shape.dimensions), *(shape.filter_dimensions.values() if shape.filters else ())]
         if sliced

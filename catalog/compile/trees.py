@@ -4,8 +4,8 @@ small node builders every part of the compiler shares.
 The parser leaves token positions (`meta`) on nodes; copying them is most of the cost of `Expression.copy()`,
 so the cached trees carry none. Callers get a fresh copy each time and may change it.
 
-    >>> safe_divide(exp.column("a"), exp.column("b")).sql("sqlite")
-    'CAST(a AS REAL) / NULLIF(b, 0)'
+Every `/` written in a definition is a float division with x/0 as NULL (`numeric.float_divisions`): engines
+otherwise divide integers as integers, or to 4 decimals, or fail on a zero.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from sqlglot import exp
 
+from catalog.compile.numeric import float_divisions
 from catalog.sqlexpr import parse_expression
 
 
@@ -21,7 +22,7 @@ from catalog.sqlexpr import parse_expression
 def _qualified(text: str, alias: str | None) -> exp.Expr:
     parsed, _ = parse_expression(text, "`expr`")
     assert parsed is not None, "resolve only admits definitions whose SQL parses"
-    tree = parsed.tree.copy()
+    tree = float_divisions(parsed.tree.copy())
     for node in tree.walk():
         node._meta = None
     if alias is None:
@@ -73,11 +74,3 @@ def _wrapped(condition: exp.Expr) -> exp.Expr:
 def named(value: exp.Expr, name: str) -> exp.Alias:
     """`value AS "name"` (built directly: `exp.alias_` is several times slower)."""
     return exp.Alias(this=value, alias=exp.Identifier(this=name, quoted=True))
-
-
-def safe_divide(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
-    """`CAST(n AS DOUBLE) / NULLIF(d, 0)`: float division; x/0 and 0/0 give NULL (see `ratio`)."""
-    return exp.Div(
-        this=exp.cast(numerator, exp.DataType.Type.DOUBLE, copy=False),
-        expression=exp.Nullif(this=denominator, expression=exp.Literal.number(0)),
-    )

@@ -18,7 +18,7 @@ engine the compiler supports but ClickHouse (see its profile in `catalog.compile
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -27,6 +27,7 @@ from sqlglot import exp
 
 from catalog.compile import blocks
 from catalog.compile.blocks import alias, column, same_key, subquery
+from catalog.compile.numeric import average
 from catalog.compile.primitives import BASE, Atom, Slice
 from catalog.compile.rowsets import row_set
 from catalog.compile.trees import qualified
@@ -73,13 +74,13 @@ def resolve(r: Resolver, item: Item, d: Any) -> Cumulative | None:
     return Cumulative(refs[0], window if isinstance(window, Window) else None)
 
 
-_AGGREGATES: dict[str, type[exp.AggFunc]] = {
-    "sum": exp.Sum,
-    "avg": exp.Avg,
-    "min": exp.Min,
-    "max": exp.Max,
-    "count": exp.Count,
-    "count_distinct": exp.Count,
+_AGGREGATES: dict[str, Callable[[exp.Expr], exp.Expr]] = {
+    "sum": lambda value: exp.Sum(this=value),
+    "avg": average,
+    "min": lambda value: exp.Min(this=value),
+    "max": lambda value: exp.Max(this=value),
+    "count": lambda value: exp.Count(this=value),
+    "count_distinct": lambda value: exp.Count(this=value),
 }
 
 
@@ -126,7 +127,7 @@ def _block(shape: Slice, name: str, atom: Atom, window: Window | None, label: st
     query = exp.Select(
         expressions=[
             *(alias(k.copy(), k.name) for k in keys),
-            alias(_AGGREGATES[spec.agg](this=fact_value), name),
+            alias(_AGGREGATES[spec.agg](fact_value), name),
         ],
         from_=exp.From(this=subquery(spine, "s")),
     )

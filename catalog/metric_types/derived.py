@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlglot
 from sqlglot import exp
 
-from catalog.compile.trees import safe_divide, unqualified
+from catalog.compile.trees import unqualified
 from catalog.metric_types.base import Labels, MetricType, Translate, Words
 from catalog.model import Catalog, Metric, Spec
 from catalog.sqlexpr import DEFINITION_DIALECT, parse_expression
@@ -79,13 +79,7 @@ def resolve(r: Resolver, item: Item, d: Any) -> Derived | None:
 def compile_derived(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     spec = metric.spec
     assert isinstance(spec, Derived)
-    tree = unqualified(spec.expr)
-    for div in list(tree.find_all(exp.Div)):
-        guarded = safe_divide(div.this, div.expression)
-        if div is tree:
-            tree = guarded
-        else:
-            div.replace(guarded)
+    tree = unqualified(spec.expr)  # its `/` already guarded float divisions
     for column in list(tree.find_all(exp.Column)):
         replacement = exp.paren(planner.component(spec.refs[_written(column)]), copy=False)
         if column is tree:

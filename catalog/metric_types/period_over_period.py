@@ -26,8 +26,8 @@ from sqlglot import exp
 from catalog.compile import atomic, blocks
 from catalog.compile.blocks import alias, column, same_key, subquery
 from catalog.compile.datemath import shift_moment
+from catalog.compile.numeric import safe_divide
 from catalog.compile.primitives import Atom, Leaf, Slice
-from catalog.compile.trees import safe_divide
 from catalog.metric_types.base import Labels, MetricType, Translate, Words, written
 from catalog.model import Catalog, Metric, Spec, Window
 from catalog.query import METRIC_TIME, TimeRange

@@ -24,8 +24,8 @@ from sqlglot import exp
 
 from catalog.compile import blocks, cohorts
 from catalog.compile.blocks import column
+from catalog.compile.numeric import safe_divide
 from catalog.compile.primitives import Atom, Slice
-from catalog.compile.trees import safe_divide
 from catalog.metric_types.base import Labels, MetricType, Translate, Words, written
 from catalog.model import Catalog, Metric, Spec, Window
 

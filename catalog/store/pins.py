@@ -13,7 +13,7 @@ the catalog stay as they are now.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from typing import Any
 
 from catalog.metric_types.registry import by_name
@@ -28,10 +28,11 @@ def pinned_catalog(
     current: Catalog,
     pinned: Mapping[str, Mapping[str, Any]],
     stored: Iterable[DefinitionRecord],
+    allowed_schemas: Set[str] | None = None,
 ) -> Catalog:
     """`current` with each metric of `pinned` (qualified key → its definition at some version) replaced by that
     definition resolved among current definitions; a pinned definition that does not resolve is left out.
-    `stored` are the current sources and dimensions, as published."""
+    `stored` are the current sources and dimensions, as published; `allowed_schemas` as the store has it."""
     wanted: set[str] = set()
     for key, definition in pinned.items():
         namespace = split_key(key)[0]
@@ -48,7 +49,7 @@ def pinned_catalog(
     overlay = [Stored("metric", *split_key(k), current.metrics[k].definition) for k in sorted(wanted)]
     overlay += [Stored(r.kind, r.namespace, r.name, r.definition) for r in stored]
     overlay += [Stored("metric", *split_key(k), definition) for k, definition in pinned.items()]
-    resolved = lint_overlay(overlay, [], checks=()).catalog
+    resolved = lint_overlay(overlay, [], checks=(), allowed_schemas=allowed_schemas).catalog
     metrics = dict(current.metrics)
     for key in pinned:
         if key in resolved.metrics:

@@ -2,7 +2,7 @@
 
     >>> repo = Repository.from_url("sqlite://")
     >>> repo.upgrade()
-    >>> files = {"shop/defs.yaml": "sources:\\n  orders: {table: t, columns: {id: integer}}\\n"}
+    >>> files = {"shop/defs.yaml": "sources:\\n  orders: {table: dw.t, columns: {id: integer}}\\n"}
     >>> repo.publish(files, author="ann").created
     [CreatedVersion(kind='source', key='shop.orders', version=1)]
     >>> repo.publish(files, author="ann").created, repo.publish(files, author="ann").unchanged
@@ -21,9 +21,9 @@ from __future__ import annotations
 import hmac
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Lock
@@ -77,16 +77,19 @@ _CACHED_CATALOGS = 8
 
 
 class Repository:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, allowed_schemas: Set[str] | None = None) -> None:
+        """`allowed_schemas`: the only schemas source tables may be in, for what is published and for the
+        catalog rebuilt from the store (stored sources outside them are left out); None allows any."""
         self.engine = engine
+        self.allowed_schemas = frozenset(allowed_schemas) if allowed_schemas is not None else None
         self._catalogs: dict[writes.Revision, LintResult] = {}
         self._pinned: dict[tuple[writes.Revision, frozenset[tuple[str, int]]], Catalog] = {}
         self._cache_lock = Lock()
 
     @classmethod
-    def from_url(cls, url: str | None = None) -> Repository:
+    def from_url(cls, url: str | None = None, allowed_schemas: Set[str] | None = None) -> Repository:
         """`Repository.from_url("postgresql://postgres@127.0.0.1/test")`; None: CALIBER_DATABASE_URL."""
-        return cls(make_engine(database_url(url)))
+        return cls(make_engine(database_url(url)), allowed_schemas)
 
     # -- schema ------------------------------------------------------------------------------------------
     def upgrade(self, revision: str = "head") -> None:
@@ -130,7 +133,7 @@ class Repository:
                 f"conflicts: error | warning, duplicates: error | warning | off; "
                 f"not {conflicts!r}, {duplicates!r}"
             )
-        items, loaded = bundle_items(files)
+        items, loaded = bundle_items(files, self.allowed_schemas)
         with Session(self.engine) as session:
             seen = writes.revision(session)  # read first: a write between the two reads forces a re-check
             snapshot = writes.load_current(session)
@@ -193,6 +196,50 @@ class Repository:
             raise PublishRejected(tuple(problems))
         return self.publish(files, author, note, conflicts, duplicates)
 
+    def check(
+        self, files: Mapping[str, str], conflicts: ConflictSetting = "error", duplicates: Setting = "warning"
+    ) -> LintResult:
+        """What `publish(files)` would say about the bundle, writing nothing: the bundle linted over the
+        published catalog (definitions absent from the bundle are the published ones), so one file that uses
+        a published source lints clean. Every error that would reject the publish is kept; warnings only when
+        they are about the bundle's files. The result's catalog is the published one with the bundle applied.
+
+        >>> repo = Repository.from_url("sqlite://")
+        >>> repo.upgrade()
+        >>> _ = repo.publish({"shop/s.yaml": "sources:\\n  orders: {table: dw.t, columns: {id: integer}}\\n"}, "ann")
+        >>> metric = "metrics:\\n  n: {type: atomic, source: shop.orders, agg: count, label: {en: N, zh: 数}, "
+        >>> metric += "description: n, stage: revenue, owner: me}\\n"
+        >>> [i.code for i in repo.check({"shop/m.yaml": metric}).errors]
+        []
+        """
+        items, loaded = bundle_items(files, self.allowed_schemas)
+        with Session(self.engine) as session:
+            current = writes.load_current(session)
+        result, _changed = self._review(current, items, loaded, tuple(files), conflicts, duplicates)
+        kept = (i for i in result.issues if i.level is Level.ERROR or i.location.file in files)
+        return replace(result, issues=tuple(kept))
+
+    def _review(
+        self,
+        current: Mapping[tuple[Kind, str], writes.Current],
+        items: list[Item],
+        loaded: list[Issue],
+        files: tuple[str, ...],
+        conflicts: ConflictSetting,
+        duplicates: Setting,
+    ) -> tuple[LintResult, list[Item]]:
+        """Lint the bundle over `current` once: the result with every issue, and the items that changed."""
+        changed = [item for item in items if self._changed(item, current)]
+        touched = {item.key for item in changed if item.kind == "metrics"}
+
+        def gated_conflicts(catalog: Catalog) -> list[Issue]:
+            return gate(find_conflicts(catalog), touched, conflicts, duplicates)
+
+        checks = catalog_checks(conflicts=gated_conflicts)
+        stored = [c.stored() for c in current.values()]
+        result = lint_overlay(stored, items, loaded, files, checks, self.allowed_schemas)
+        return result, changed
+
     def _plan(
         self,
         current: Mapping[tuple[Kind, str], writes.Current],
@@ -203,14 +250,7 @@ class Repository:
         duplicates: Setting,
     ) -> _Plan:
         """Lint the bundle over `current` once and decide what to write; raises `PublishRejected`."""
-        changed = [item for item in items if self._changed(item, current)]
-        touched = {item.key for item in changed if item.kind == "metrics"}
-
-        def gated_conflicts(catalog: Catalog) -> list[Issue]:
-            return gate(find_conflicts(catalog), touched, conflicts, duplicates)
-
-        stored = [c.stored() for c in current.values()]
-        result = lint_overlay(stored, items, loaded, files, catalog_checks(conflicts=gated_conflicts))
+        result, changed = self._review(current, items, loaded, files, conflicts, duplicates)
         issues = result.issues
         if has_errors(issues):
             raise PublishRejected(tuple(issues))
@@ -273,7 +313,9 @@ class Repository:
             # PostgreSQL reads each statement afresh: a write committed between the reads of the revision and
             # of the definitions would be cached under the older revision, so then nothing is cached.
             unmoved = writes.revision(session) == revision
-        result = lint_overlay([c.stored() for c in current.values()], [])
+        result = lint_overlay(
+            [c.stored() for c in current.values()], [], allowed_schemas=self.allowed_schemas
+        )
         if unmoved:
             self._remember(self._catalogs, revision, result)
         return result
@@ -297,7 +339,7 @@ class Repository:
                 raise LookupError(f"no version {number} of metric {key!r}")
             pinned[record.key] = record.definition
         stored = [*self.list_sources(), *self.list_dimensions()]
-        catalog = pinned_catalog(self.current_catalog().catalog, pinned, stored)
+        catalog = pinned_catalog(self.current_catalog().catalog, pinned, stored, self.allowed_schemas)
         self._remember(self._pinned, asked, catalog)
         return catalog
 

@@ -86,3 +86,32 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
     monkeypatch.setattr(compile_router, "compile_query", counting)
     return seen
+
+
+MARKER = "CALIBER-SECRET-51ac"
+LEAK = """\
+sources:
+  leak: {{table: {table}, time: at, columns: {{at: date, secret: string}}}}
+dimensions:
+  leak_secret: {{source: leak, expr: secret, label: {{en: Secret, zh: 秘密}}}}
+metrics:
+  leak_rows:
+    type: atomic
+    source: leak
+    agg: count
+    label: {{en: Leak, zh: 泄露}}
+    description: Rows.
+    stage: revenue
+    owner: mallory
+"""
+
+
+def leak_past_lint(client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publish a source on a CSV holding the marker, with lint's table rule switched off: the warehouse
+    connection is the only defence left."""
+    monkeypatch.setattr("catalog.validate.table_problem", lambda *args: None)
+    csv = tmp_path / "secret.csv"
+    csv.write_text(f"at,secret\n2025-01-15,{MARKER}\n", "utf-8")
+    files = {"files/leak.yaml": LEAK.format(table=csv)}
+    published = client.post("/v1/publish", json={"files": files}, headers=bearer(client))
+    assert published.status_code == 200, published.text

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.routers import compile as compile_router
+from catalog.query import MAX_VALUES, Filter, MetricQuery
 from tests.app.conftest import bearer, shop_files
 
 
@@ -111,19 +112,36 @@ def test_usual_queries_compile_on_the_event_loop_large_or_pinned_ones_in_a_threa
     published: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hops: list[str] = []
-    real = compile_router.run_in_threadpool
+    heavy = published.app.state.heavy  # type: ignore[attr-defined]
+    real = heavy.run
 
     async def recorded(function, query, *args, **kwargs):  # type: ignore[no-untyped-def]
         hops.append(query.metrics[0])
         return await real(function, query, *args, **kwargs)
 
-    monkeypatch.setattr(compile_router, "run_in_threadpool", recorded)
+    monkeypatch.setattr(heavy, "run", recorded)
     long_where = " OR ".join(["city = '北京'"] * 100)
     assert len(long_where) > compile_router.INLINE["where"]
-    bodies = [{"metrics": ["gmv"]}, {"metrics": ["paid_orders@1"]}, {"metrics": ["gmv"], "where": long_where}]
+    many_values = [f"city {i}" for i in range(compile_router.INLINE["filter_values"] + 1)]
+    bodies = [
+        {"metrics": ["gmv"]},
+        {"metrics": ["paid_orders@1"]},
+        {"metrics": ["gmv"], "where": long_where},
+        {"metrics": ["aov"], "filters": [{"dimension": "city", "op": "in", "values": ["北京", "上海"]}]},
+        {"metrics": ["signups"], "filters": [{"dimension": "city", "op": "in", "values": many_values}]},
+    ]
     for body in bodies:
         assert published.post("/v1/compile", json=body).status_code == 200, body
-    assert hops == ["paid_orders@1", "gmv"]
+    assert hops == ["paid_orders@1", "gmv", "signups"]
+
+
+def test_the_compile_size_check_counts_filter_values() -> None:
+    few = [
+        Filter(dimension="city", op="in", values=["北京"]) for _ in range(compile_router.INLINE["filters"])
+    ]
+    assert compile_router.inline(MetricQuery(metrics=["gmv"], filters=few))
+    one_long_list = [Filter(dimension="city", op="in", values=[str(i) for i in range(MAX_VALUES)])]
+    assert not compile_router.inline(MetricQuery(metrics=["gmv"], filters=one_long_list))
 
 
 def test_compile_get_reports_query_model_errors_as_query_parameters(published: TestClient) -> None:
@@ -161,6 +179,27 @@ def test_lint_gives_the_cli_diagnostics_for_a_bundle_or_raw_yaml(client: TestCli
     issue = raw.json()["issues"][0]
     assert (issue["file"], issue["line"], issue["level"]) == ("shop/x.yaml", 2, "error")
     assert raw.json()["ok"] is False
+
+
+def test_linting_one_file_uses_the_published_sources(published: TestClient) -> None:
+    one = (
+        "metrics:\n  big_orders:\n    type: atomic\n    source: shop.orders\n    agg: count\n"
+        '    filter: "amount > 100"\n    label: {en: Big orders, zh: 大额订单数}\n'
+        "    description: Orders over 100.\n    stage: revenue\n    owner: finance-team\n"
+    )
+    report = published.post("/v1/lint", json={"files": {"finance/big.yaml": one}}).json()
+    assert (report["ok"], report["files"], report["metrics"], report["issues"]) == (True, 1, 1, [])
+
+
+def test_linting_a_change_that_breaks_a_published_metric_points_at_the_change(published: TestClient) -> None:
+    sources = shop_files()["shop/sources.yaml"]
+    assert sources.count("      amount: decimal\n") == 1
+    without_amount = sources.replace("      amount: decimal\n", "")
+    report = published.post("/v1/lint", json={"files": {"shop/sources.yaml": without_amount}}).json()
+    issue = report["issues"][0]
+    assert (report["ok"], issue["code"], issue["file"]) == (False, "R005", "shop/sources.yaml")
+    assert without_amount.splitlines()[issue["line"] - 1].strip() == "orders:"
+    assert issue["message"].startswith("published metric shop.gmv, not in this bundle: ")
 
 
 def test_a_metric_shows_the_conflicts_that_name_it(published: TestClient) -> None:

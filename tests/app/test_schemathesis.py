@@ -52,5 +52,5 @@ def test_every_operation_is_documented_with_examples_and_problems(service: FastA
     assert "HTTPValidationError" not in schemas
     problem_errors = schemas["Problem"]["properties"]["errors"]
     assert problem_errors["items"] == {"$ref": "#/components/schemas/ProblemError"}
-    assert schemas["MetricSummary"]["properties"]["key"]["examples"] == ["sales.gmv"]
+    assert schemas["MetricSummary"]["properties"]["key"]["examples"] == ["finance.gmv"]
     assert document["paths"]["/v1/compile"]["post"]["requestBody"]["content"]["application/json"]["examples"]

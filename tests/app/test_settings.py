@@ -40,6 +40,21 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (settings.open_reads, settings.max_body_bytes, settings.workers) == (False, 65536, 2)
 
 
+def test_the_warehouse_is_bounded_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ALLOWED_SCHEMAS", "QUERY_TIMEOUT_SECONDS", "QUERY_MAX_ROWS", "HEAVY_JOBS"):
+        monkeypatch.delenv(f"CALIBER_{name}", raising=False)
+    settings = Settings()
+    assert settings.allowed_schemas is None
+    assert (settings.query_timeout_seconds, settings.query_max_rows, settings.heavy_jobs) == (30, 10_000, 2)
+
+
+def test_allowed_schemas_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALIBER_ALLOWED_SCHEMAS", " dw, mart ,warehouse.dw,")
+    assert Settings().allowed_schemas == frozenset({"dw", "mart", "warehouse.dw"})
+    monkeypatch.setenv("CALIBER_ALLOWED_SCHEMAS", "")
+    assert Settings().allowed_schemas is None
+
+
 def test_an_empty_warehouse_path_disables_the_warehouse(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CALIBER_WAREHOUSE_PATH", "")
     assert Settings().warehouse_path is None
@@ -47,7 +62,18 @@ def test_an_empty_warehouse_path_disables_the_warehouse(monkeypatch: pytest.Monk
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("PORT", "0"), ("PORT", "http"), ("WORKERS", "0"), ("MAX_BODY_BYTES", "10"), ("OPEN_READS", "perhaps")],
+    [
+        ("PORT", "0"),
+        ("PORT", "http"),
+        ("WORKERS", "0"),
+        ("MAX_BODY_BYTES", "10"),
+        ("OPEN_READS", "perhaps"),
+        ("ALLOWED_SCHEMAS", "dw,/tmp"),
+        ("ALLOWED_SCHEMAS", "a.b.c"),
+        ("QUERY_TIMEOUT_SECONDS", "0"),
+        ("QUERY_MAX_ROWS", "0"),
+        ("HEAVY_JOBS", "0"),
+    ],
 )
 def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(f"CALIBER_{name}", value)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from app.startup import prepare
 from catalog.store.repository import Repository
@@ -29,9 +31,20 @@ def test_a_store_with_definitions_is_not_seeded(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, defs_path=SHOP)
     repo = Repository.from_url(settings.database_url)
     repo.upgrade()
-    repo.publish({"other/a.yaml": "sources:\n  t: {table: t, columns: {id: integer}}\n"}, author="ann")
+    repo.publish({"other/a.yaml": "sources:\n  t: {table: dw.t, columns: {id: integer}}\n"}, author="ann")
     prepare(repo, settings)
     assert repo.current_catalog().catalog.metrics == {}
+
+
+def test_definitions_outside_the_allowed_schemas_are_logged_not_published(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(tmp_path, defs_path=SHOP, allowed_schemas=frozenset({"mart"}))
+    repo = Repository.from_url(settings.database_url, settings.allowed_schemas)
+    with caplog.at_level(logging.ERROR, logger="caliber.app"):
+        assert prepare(repo, settings) == []
+    assert repo.counts()["versions"] == 0
+    assert "S008" in caplog.text and "were not published" in caplog.text
 
 
 def test_missing_warehouse_is_generated(tmp_path: Path) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlglot import exp
 
 from catalog.compile import CompileError, compile_query
 from catalog.compile.filters import bind, structured_filter, where_filter
+from catalog.issues import CODES
 from catalog.model import Catalog
 from catalog.query import Filter
 
@@ -102,3 +105,111 @@ def test_a_query_filter_cannot_undo_a_metric_filter(catalog: Catalog) -> None:
     query = {"metrics": ["gmv"], "dialect": "postgres", "where": "city = 'a' OR 1 = 1"}
     sql = compile_query(query, catalog).sql
     assert 'WHERE "t0"."status" IN (\'paid\', \'refunded\') AND ("t1"."city" = \'a\' OR 1 = 1)' in sql
+
+
+@pytest.mark.parametrize("text", ["segment > 1e999", "segment < -1e400", "segment IN (1, 2e308)"])
+def test_where_refuses_a_number_that_is_not_finite(catalog: Catalog, text: str) -> None:
+    with pytest.raises(CompileError) as caught:
+        compile_query({"metrics": ["gmv"], "where": text}, catalog)
+    [found] = caught.value.issues
+    assert found.code == "E005" and "finite" in found.message
+    assert found.location.file == "where"
+
+
+def test_where_conditions_in_a_list_are_all_required(catalog: Catalog) -> None:
+    sql = compile_query(
+        {"metrics": ["gmv"], "dialect": "postgres", "where": ["city = 'a' OR city = 'b'", "channel = 'c'"]},
+        catalog,
+    ).sql
+    assert '("t1"."city" = \'a\' OR "t1"."city" = \'b\') AND "t1"."channel" = \'c\'' in sql
+
+
+def test_a_bad_condition_in_a_list_is_located_by_its_index(catalog: Catalog) -> None:
+    with pytest.raises(CompileError) as caught:
+        compile_query({"metrics": ["gmv"], "where": ["city = 'a'", "city = "]}, catalog)
+    assert caught.value.issues[0].location.file == "where.1"
+
+
+WHERE_TOKENS = st.sampled_from(
+    [
+        "city",
+        "common.city",
+        "channel",
+        "metric_time",
+        "gmv",
+        "a.b.c",
+        "'北京'",
+        "'it''s'",
+        "''",
+        "1",
+        "-1",
+        "1.5",
+        "1e999",
+        "2e308",
+        "0x1F",
+        "NULL",
+        "TRUE",
+        "=",
+        "<>",
+        "!=",
+        "<",
+        ">=",
+        "IN",
+        "NOT",
+        "IS",
+        "BETWEEN",
+        "AND",
+        "OR",
+        "LIKE",
+        "(",
+        ")",
+        ",",
+        ";",
+        "--",
+        "/*",
+        "*/",
+        "::",
+        "||",
+        "+",
+        "*",
+        "SELECT",
+        "EXISTS",
+        "CAST",
+        "pg_sleep(1)",
+        "$1",
+        "?",
+        "%s",
+        '"',
+        "`",
+        "\\",
+        "\x00",
+        "(" * 200,
+        "NOT " * 200,
+    ]
+)
+
+
+COMPARISONS = st.builds(
+    "{} {} {}".format,
+    st.sampled_from(["city", "common.channel", "segment", "metric_time", "visit_kind", "gmv", "nope"]),
+    st.sampled_from(["=", "<>", "<", ">=", "LIKE", "IS", "IS NOT", "IN", "NOT IN"]),
+    st.sampled_from(["'北京'", "NULL", "1", "-2.5", "1e999", "('a', 'b')", "(1)", "'2024-01-01'", "TRUE"]),
+)
+CONDITIONS = st.recursive(
+    COMPARISONS,
+    lambda inner: (
+        st.builds("({}) AND {}".format, inner, inner)
+        | st.builds("{} OR ({})".format, inner, inner)
+        | st.builds("NOT ({})".format, inner)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(CONDITIONS | st.lists(WHERE_TOKENS | st.text(max_size=6), max_size=14).map(" ".join))
+def test_any_where_text_compiles_or_gives_a_coded_error(catalog: Catalog, text: str) -> None:
+    try:
+        compile_query({"metrics": ["gmv"], "where": text, "dialect": "postgres"}, catalog, cache=False)
+    except CompileError as err:
+        assert err.issues and all(i.code in CODES and i.message for i in err.issues), err.issues

@@ -4,13 +4,19 @@ References are written once in portable SQL, independently of the compiler (plai
 several sources a UNION ALL summed back together). The only per-engine parts are filled in by `reference()`:
 `{s}` the schema, `{f}` the float type, and the date bucket `{month:o.paid_at}` (also day, week, quarter,
 year), spelled by hand per engine in `BUCKETS` — not by the compiler.
+
+Cases over the hand-made `fact_visits` rows state their `expected` rows instead, worked out by hand: an
+engine's own AVG or `/` cannot be the reference when the point is that engines compute them differently.
 """
 
 from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+
+from .dataset import HOSTILE_CHANNEL
 
 O_U = "{s}.fact_orders o LEFT JOIN {s}.dim_users u ON o.user_id = u.user_id"
 L_U = "{s}.fact_lessons l LEFT JOIN {s}.dim_users u ON l.user_id = u.user_id"
@@ -19,14 +25,19 @@ PAID = "o.status IN ('paid', 'refunded')"
 BIG = f"{PAID} AND o.amount >= 5000"
 
 
+Row = tuple[Any, ...]
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
     query: dict[str, Any]
-    reference: str
+    reference: str = ""
     ordered: bool = False
     """Compare rows in order (the query has order_by), not as a multiset."""
     notes: str = field(default="", compare=False)
+    expected: list[Row] | None = None
+    """The rows, worked out by hand, when there is no reference query."""
 
 
 BUCKETS: dict[str, dict[str, str]] = {
@@ -99,7 +110,9 @@ CASES: list[Case] = [
     Case(
         "avg_by_segment",
         q("avg_paid_amount", by=("segment",)),
-        f"SELECT u.segment, AVG(o.amount) FROM {O_U} WHERE o.status = 'paid' GROUP BY u.segment",
+        f"SELECT u.segment, CAST(SUM(o.amount) AS {{f}}) / COUNT(o.amount) FROM {O_U} WHERE o.status = 'paid' "
+        "GROUP BY u.segment",
+        notes="the reference divides in floating point: MariaDB's own AVG keeps only 4 more decimals",
     ),
     Case(
         "min_max_same_source_dimension",
@@ -400,6 +413,13 @@ CASES: list[Case] = [
         ") x GROUP BY d",
     ),
     Case(
+        "time_range_of_one_second",
+        q("paid_orders", "gmv", time_range={"start": "2024-03-10T09:30:00", "end": "2024-03-10T09:30:01"}),
+        f"SELECT COUNT(*), SUM(o.amount) FROM {{s}}.fact_orders o WHERE {PAID}"
+        " AND o.paid_at >= '2024-03-10 09:30:00' AND o.paid_at < '2024-03-10 09:30:01'",
+        notes="the edge orders' time, and nothing a second later",
+    ),
+    Case(
         "order_desc_limit",
         q("gmv", by=("channel",), order_by=["-gmv"], limit=3),
         f"SELECT u.channel, SUM(o.amount) AS g FROM {O_U} WHERE {PAID} GROUP BY u.channel "
@@ -412,5 +432,78 @@ CASES: list[Case] = [
         f"SELECT u.channel, COUNT(*) FROM {O_U} WHERE {PAID} GROUP BY u.channel "
         "ORDER BY CASE WHEN u.channel IS NULL THEN 1 ELSE 0 END, u.channel",
         ordered=True,
+    ),
+    # --- hand-made visits: exact averages and ratios, DATE time columns (typed and untyped) ---------------
+    Case(
+        "avg_of_integers_repeats_forever",
+        q("avg_pages", by=("visit_kind",)),
+        expected=[("ad", 5 / 3), ("search", 4 / 3), (None, 7 / 2)],
+        notes="pages 1, 2, 2 | 1, 1, 2 | 4, 3: MariaDB's AVG of integers would stop at 1.6667",
+    ),
+    Case(
+        "ratio_repeats_forever_by_month_of_a_date",
+        q("ad_share", "visits", grain="month"),
+        expected=[(date(2024, 2, 1), 1.0, 1), (date(2024, 3, 1), 1 / 3, 6), (date(2024, 4, 1), 0.0, 1)],
+    ),
+    Case(
+        "division_inside_a_definition_is_in_floating_point",
+        q("minutes_on_site", by=("visit_kind",)),
+        expected=[("ad", 160 / 60), ("search", 55 / 60), (None, 135 / 60)],
+        notes="seconds / 60 per row: PostgreSQL and SQLite would divide integers as integers (0)",
+    ),
+    Case(
+        "avg_through_a_join",
+        q("avg_pages", by=("channel",)),
+        expected=[(None, 7 / 4), (HOSTILE_CHANNEL, 3 / 2), ("SELECT", 3.0)],
+        notes="users 9001 and 99999 (missing) are the NULL channel",
+    ),
+    Case(
+        "time_range_on_a_date_column",
+        q("visits", "avg_pages", grain="week", time_range={"start": "2024-03-01", "end": "2024-03-11"}),
+        expected=[(date(2024, 2, 26), 3, 5 / 3), (date(2024, 3, 4), 2, 3 / 2)],
+        notes="02-29 is before the range, 03-11 is its end: both out",
+    ),
+    Case(
+        "time_range_on_an_untyped_date_column",
+        q("visits_untyped", grain="day", time_range={"start": "2024-03-01", "end": "2024-03-11"}),
+        expected=[(date(2024, 3, 1), 3), (date(2024, 3, 10), 2)],
+        notes="SQLite stores the DATE as text '2024-03-01', which must not be compared as a timestamp text",
+    ),
+    Case(
+        "grain_week_on_an_untyped_date_column",
+        q("visits_untyped", "avg_pages_untyped", grain="week"),
+        expected=[
+            (date(2024, 2, 26), 4, 6 / 4),
+            (date(2024, 3, 4), 2, 3 / 2),
+            (date(2024, 3, 11), 1, 4.0),
+            (date(2024, 4, 1), 1, 3.0),
+        ],
+    ),
+    Case(
+        "time_range_with_offsets_is_converted_to_the_warehouse_zone",
+        q(
+            "visits",
+            "visits_untyped",
+            grain="day",
+            time_range={"start": "2024-03-01T08:00:00+08:00", "end": "2024-03-11T08:00:00+08:00"},
+        ),
+        expected=[(date(2024, 3, 1), 3, 3), (date(2024, 3, 10), 2, 2)],
+        notes="08:00 at +08:00 is midnight UTC, the default warehouse time zone",
+    ),
+    Case(
+        "time_range_in_utc_read_in_a_named_warehouse_zone",
+        q(
+            "visits_untyped",
+            grain="day",
+            time_zone="Asia/Shanghai",
+            time_range={"start": "2024-02-29T16:00:00Z", "end": "2024-03-10T16:00:00Z"},
+        ),
+        expected=[(date(2024, 3, 1), 3), (date(2024, 3, 10), 2)],
+    ),
+    Case(
+        "where_conditions_in_a_list_all_hold",
+        q("visits", by=("visit_kind",), where=["visit_kind = 'ad' OR visit_kind IS NULL", "channel IS NULL"]),
+        expected=[("ad", 1), (None, 1)],
+        notes="either condition alone gives more rows: ad 3 and NULL 2, or search 2 as well",
     ),
 ]

@@ -1,4 +1,5 @@
-"""Comparing result rows across engines: dates as `datetime.date`, numbers as floats within 1e-9 relative."""
+"""Comparing result rows across engines: dates as `datetime.date`, numbers as floats within 1e-9 relative
+(1e-12 absolute only next to zero, where float noise has no scale)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def assert_same_rows(actual: list[Row], expected: list[Row], ordered: bool, cont
                 or (
                     isinstance(a, float)
                     and isinstance(b, float)
-                    and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+                    and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
                 )
                 or a == b
             )

@@ -3,6 +3,10 @@
 The edge rows make sure the matrix meets: text that looks like SQL (quotes, backslashes, `;`, comments,
 keywords) and Chinese text as dimension values, NULL dimension values, facts whose dimension row is missing
 (LEFT JOIN → NULL group), zero amounts, and days where a ratio's denominator is 0.
+
+`fact_visits` is small and made by hand, so cases can state their rows: integer columns whose averages and
+ratios repeat forever (5/3, 1/3), and a time column that is a DATE (2024-03-01 is a Friday; 03-04, 03-11 and
+04-01 are Mondays).
 """
 
 from __future__ import annotations
@@ -57,6 +61,27 @@ _EXTRA_LESSONS = [
     (90003, 9002, 1, "regular", "programming", "student_absent", False, 0, None, _T, None),
 ]
 _EXTRA_REFUNDS = [(90001, 90002, 9001, Decimal("0.00"), datetime(2024, 3, 12, 8), "other")]
+VISITS = Table(
+    "dw.fact_visits",
+    (
+        ("visit_id", "integer"),
+        ("user_id", "integer"),
+        ("visit_date", "date"),
+        ("pages", "integer"),
+        ("seconds", "integer"),
+        ("visit_kind", "string"),
+    ),
+    [
+        (1, 9001, date(2024, 2, 29), 1, 40, "ad"),
+        (2, 9002, date(2024, 3, 1), 2, 50, "ad"),
+        (3, 9003, date(2024, 3, 1), 2, 70, "ad"),
+        (4, 9001, date(2024, 3, 1), 1, 10, "search"),
+        (5, 9002, date(2024, 3, 10), 1, 20, "search"),
+        (6, MISSING_USER, date(2024, 3, 10), 2, 25, "search"),
+        (7, 9003, date(2024, 3, 11), 4, 100, None),
+        (8, 9001, date(2024, 4, 1), 3, 35, None),
+    ],
+)
 
 
 @cache
@@ -70,6 +95,9 @@ def dataset() -> dict[str, Table]:
         "dw.fact_refunds": _EXTRA_REFUNDS,
     }
     return {
-        name.split(".", 1)[1]: replace(tables[name], rows=[*tables[name].rows, *extras.get(name, [])])
-        for name in TABLES
+        **{
+            name.split(".", 1)[1]: replace(tables[name], rows=[*tables[name].rows, *extras.get(name, [])])
+            for name in TABLES
+        },
+        "fact_visits": VISITS,
     }

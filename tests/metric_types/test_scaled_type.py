@@ -22,7 +22,7 @@ META = "label: {en: X, zh: 叉}, description: d, stage: revenue, owner: shop"
 FILES = {
     "shop/orders.yaml": f"""
 sources:
-  orders: {{table: orders, time: paid_at, columns: {{amount: integer, paid_at: timestamp}}}}
+  orders: {{table: dw.orders, time: paid_at, columns: {{amount: integer, paid_at: timestamp}}}}
 metrics:
   gmv_cents: {{type: atomic, source: orders, agg: sum, expr: amount, {META}}}
   gmv: {{type: scaled, metric: gmv_cents, factor: 0.01, {META}}}
@@ -46,9 +46,9 @@ def test_registered_it_lints_compiles_and_its_sql_computes_the_scaled_value() ->
     assert gmv.kind is scaled.TYPE and gmv.references() == ("shop.gmv_cents",)
     compiled = compile_query({"metrics": ["gmv", "gmv_cents"], "grain": "month"}, result.catalog)
     con = duckdb.connect()
-    con.execute("CREATE TABLE orders (amount INTEGER, paid_at TIMESTAMP)")
+    con.execute("CREATE SCHEMA dw; CREATE TABLE dw.orders (amount INTEGER, paid_at TIMESTAMP)")
     con.execute(
-        "INSERT INTO orders VALUES (1250, '2024-01-03'), (250, '2024-01-20 10:00:00'), (900, '2024-02-01')"
+        "INSERT INTO dw.orders VALUES (1250, '2024-01-03'), (250, '2024-01-20 10:00:00'), (900, '2024-02-01')"
     )
     rows = [(str(t), round(g, 6), c) for t, g, c in con.execute(compiled.sql).fetchall()]
     assert sorted(rows) == [("2024-01-01", 15.0, 1500), ("2024-02-01", 9.0, 900)]

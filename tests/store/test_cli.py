@@ -34,6 +34,19 @@ def test_publish_with_a_lint_error_exits_1_and_writes_nothing(sqlite_url: str, t
     assert Repository.from_url(sqlite_url).counts()["versions"] == 0
 
 
+def test_publish_of_a_source_on_a_file_exits_1_with_s008_and_writes_nothing(sqlite_url: str, tmp_path: Path):
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "leak.yaml").write_text(
+        "sources:\n  leak:\n    table: /etc/passwd.csv\n    columns: {a: string}\n", "utf-8"
+    )
+
+    result = runner.invoke(app, ["publish", str(tmp_path / "files"), "--db", sqlite_url])
+
+    assert result.exit_code == 1
+    assert "leak.yaml:3:5: S008" in result.output and "nothing was written" in result.output
+    assert Repository.from_url(sqlite_url).counts()["versions"] == 0
+
+
 def test_token_create_prints_a_token_that_verifies(sqlite_url: str):
     result = runner.invoke(app, ["token", "create", "--role", "analyst", "--name", "bi", "--db", sqlite_url])
 

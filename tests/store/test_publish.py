@@ -144,11 +144,18 @@ def test_a_partial_bundle_is_checked_against_what_refers_to_it(
     with pytest.raises(PublishRejected) as rejected:
         repo.publish(sources_only, author="ann")
 
-    assert {(i.code, i.location.file) for i in rejected.value.errors} == {
-        ("R005", "<catalog>/shop"),
-        ("R005", "<catalog>/growth"),
-        ("R005", "<catalog>/common"),
-    }
+    # Each error is located at the bundle's source that lost the column and names the stored definition.
+    sources = rejected.value.errors[0].location
+    assert {(i.code, str(i.location)) for i in rejected.value.errors} == {("R005", str(sources))}
+    assert sources.file == "common/sources.yaml" and sources.line > 1
+    assert sources_only["common/sources.yaml"].splitlines()[sources.line - 1].strip() == "orders:"
+    named = sorted(i.message.split(",")[0] for i in rejected.value.errors)
+    assert named == [
+        "published dimension common.order_status",
+        "published metric growth.buyers",
+        "published metric shop.gmv",
+        "published metric shop.paid_orders",
+    ]
     assert repo.get("source", "common.orders").version == 1  # type: ignore[union-attr]
 
 
@@ -227,3 +234,35 @@ def test_publishing_costs_the_same_statements_for_10_or_60_definitions(
     assert _statements(repo, few) == _statements(repo, many)
     assert _statements(repo, reowned(few)) == _statements(repo, reowned(many))
     assert repo.get_metric("more.m59").version == 2  # type: ignore[union-attr]
+
+
+def test_a_source_on_a_file_rejects_the_bundle_and_writes_nothing(
+    sqlite_repo: Repository, bundle: dict[str, str], edit: Edit
+):
+    broken = edit(bundle, "common/sources.yaml", "table: dw.fact_orders", "table: /tmp/orders.csv")
+
+    with pytest.raises(PublishRejected) as rejected:
+        sqlite_repo.publish(broken, author="ann")
+
+    assert "S008" in {i.code for i in rejected.value.errors}
+    assert sqlite_repo.counts() == EMPTY
+
+
+def test_with_an_allow_list_publish_refuses_other_schemas_and_the_catalog_leaves_them_out(
+    sqlite_url: str, bundle: dict[str, str]
+):
+    open_repo = Repository.from_url(sqlite_url)
+    open_repo.upgrade()
+    open_repo.publish(bundle, author="ann")
+    assert "common.orders" in open_repo.current_catalog().catalog.sources
+    strict = Repository.from_url(sqlite_url, allowed_schemas={"mart"})
+
+    with pytest.raises(PublishRejected) as rejected:
+        strict.publish(bundle, author="ann")
+
+    assert {(i.code, i.location.file) for i in rejected.value.errors} >= {("S008", "common/sources.yaml")}
+    served = strict.current_catalog()
+    assert served.catalog.sources == {} and served.catalog.metrics == {}
+    assert "S008" in {i.code for i in served.errors}
+    allowed = Repository.from_url(sqlite_url, allowed_schemas={"dw"}).current_catalog()
+    assert "common.orders" in allowed.catalog.sources and allowed.ok

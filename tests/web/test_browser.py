@@ -204,3 +204,12 @@ def test_the_header_search_works_from_a_metric_page(server: str, page: Page) -> 
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{server}/?q=%E5%AE%A2%E5%8D%95%E4%BB%B7")
     expect(page.get_by_role("link", name="客单价")).to_be_visible()
+
+
+def test_the_api_docs_render_every_operation_without_leaving_the_service(server: str, page: Page) -> None:
+    operations = page.request.get(f"{server}/openapi.json").json()["paths"]
+    count = sum(len(methods) for methods in operations.values())
+    page.goto(f"{server}/docs")
+    expect(page.locator(".opblock")).to_have_count(count)
+    expect(page.locator(".opblock-summary-path", has_text="/v1/compile").first).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "docs-laptop.png")

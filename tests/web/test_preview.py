@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from app.warehouse import LOCKED_DOWN
 from app.web.preview import _display
+from tests.app.conftest import MARKER, leak_past_lint
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +57,8 @@ def test_the_metric_page_shows_the_last_months_of_the_warehouse(
     client = make_client(defs_path=ROOT / "metric_defs", warehouse_path=warehouse, demo_rows=2000)
     page = client.get("/m/finance/paid_orders?lang=en")
     assert page.status_code == 200
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    # One DuckDB instance per file and process: this connection must take the service's settings.
+    with duckdb.connect(str(warehouse), read_only=True, config=dict(LOCKED_DOWN)) as con:
         month, count = con.execute("""
             SELECT CAST(date_trunc('month', paid_at) AS DATE), COUNT(*) FROM dw.fact_orders
             WHERE status IN ('paid', 'refunded') GROUP BY 1 ORDER BY 1 DESC LIMIT 1""").fetchone()
@@ -67,3 +70,17 @@ def test_without_a_warehouse_there_is_no_values_card(make_client: Callable[..., 
     client = make_client(defs_path=ROOT / "metric_defs")
     page = client.get("/m/finance/paid_orders")
     assert page.status_code == 200 and 'id="values"' not in page.text
+
+
+def test_the_preview_of_a_source_on_a_file_that_passed_lint_shows_nothing_of_the_file(
+    make_client: Callable[..., TestClient], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_client(
+        defs_path=ROOT / "metric_defs", warehouse_path=tmp_path / "demo.duckdb", demo_rows=2000
+    )
+    leak_past_lint(client, tmp_path, monkeypatch)
+    assert client.get("/v1/metrics/files.leak_rows").status_code == 200  # it is in the served catalog
+    for lang in ("en", "zh"):
+        page = client.get("/m/files/leak_rows", params={"lang": lang})
+        assert page.status_code == 200
+        assert MARKER not in page.text and 'id="values"' not in page.text

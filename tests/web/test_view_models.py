@@ -27,7 +27,7 @@ def many(n: int) -> Catalog:
         for i in range(n)
     )
     text = (
-        "sources: {users: {table: u, time: at, columns: {id: integer, at: timestamp}}}\n"
+        "sources: {users: {table: dw.u, time: at, columns: {id: integer, at: timestamp}}}\n"
         f"metrics:\n{metrics}"
     )
     return lint_texts({"bulk/a.yaml": text}).catalog
