@@ -31,8 +31,15 @@ def lint(
     duplicates: Annotated[
         str, typer.Option(help="C002, same caliber twice: warning | error | off")
     ] = "warning",
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            help="Also check tables and columns against this warehouse (read-only): a SQLAlchemy URL "
+            "or duckdb:///file.duckdb."
+        ),
+    ] = None,
 ) -> None:
-    """Check definitions: exit 0 clean, 1 errors found, 2 usage or I/O error."""
+    """Check definitions: exit 0 clean, 1 errors found, 2 usage or I/O error (or an unreachable warehouse)."""
     from catalog.compare.lint_check import SETTINGS, with_levels
     from catalog.issues import Level
     from catalog.lint import lint_paths
@@ -44,9 +51,14 @@ def lint(
     if conflicts not in SETTINGS or duplicates not in SETTINGS:
         typer.echo(f"--conflicts and --duplicates take one of {', '.join(SETTINGS)}", err=True)
         raise typer.Exit(2)
-    issues = with_levels(lint_paths(paths).issues, conflicts, duplicates)  # type: ignore[arg-type]
+    result = lint_paths(paths)
+    if warehouse is not None:
+        from catalog.warehouse_check import check_warehouse, locate_in_files
+
+        result = check_warehouse(result, warehouse, locate_in_files())
+    issues = with_levels(result.issues, conflicts, duplicates)  # type: ignore[arg-type]
     typer.echo(render(issues, fmt))
-    if any(i.code == "Y005" for i in issues):
+    if any(i.code in ("Y005", "D007") for i in issues):
         raise typer.Exit(2)
     failed = any(i.level is Level.ERROR or (strict and i.level is Level.WARNING) for i in issues)
     raise typer.Exit(1 if failed else 0)

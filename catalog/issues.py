@@ -91,6 +91,14 @@ CODES: dict[str, tuple[Level, str]] = {
     "C002": (Level.WARNING, "same caliber under another name"),
     "C003": (Level.ERROR, "shares a standard metric's name or label without declaring an override"),
     "C004": (Level.ERROR, "override names an unknown or non-standard metric"),
+    # D: definitions against the real warehouse (catalog/warehouse_check.py, `caliber lint --warehouse`)
+    "D001": (Level.ERROR, "source table not found in the warehouse"),
+    "D002": (Level.ERROR, "column not found in the warehouse table"),
+    "D003": (Level.ERROR, "column's type in the warehouse does not match its declared type"),
+    "D004": (Level.ERROR, "time column is not a date or timestamp in the warehouse"),
+    "D005": (Level.ERROR, "sum or avg over a column that is not numeric in the warehouse"),
+    "D006": (Level.ERROR, "join key columns have different types in the warehouse"),
+    "D007": (Level.ERROR, "warehouse cannot be reached or read"),
     # E: compiling a metric query (catalog/compile)
     "E001": (Level.ERROR, "unknown metric in a query"),
     "E002": (Level.ERROR, "unknown dimension in a query"),

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from app.deps import Reader
 from app.problems import ApiProblem, problem_responses
+from app.routers.query import service_warehouse
 from app.schemas import EXAMPLE_FILES, FileBundle, FileName, IssuePublic
+from app.warehouse import Warehouse, WarehouseError
 from catalog.issues import Location, issue
 from catalog.lint import lint_texts
+from catalog.model import LintResult
+from catalog.warehouse_check import check_catalog, locate_in_texts, tables_of, with_issues
 
 router = APIRouter(prefix="/v1/lint", tags=["lint"])
+log = logging.getLogger("caliber.app")
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
 
@@ -43,7 +50,7 @@ _BODY = {
 @router.post(
     "",
     response_model=LintReport,
-    responses=problem_responses(400, 401, 413, 415),
+    responses=problem_responses(400, 401, 404, 413, 415),
     openapi_extra={"requestBody": _BODY},
 )
 async def lint(
@@ -52,9 +59,21 @@ async def lint(
     file: Annotated[
         FileName, Query(description="Path of a raw YAML body; its folder is the namespace.")
     ] = "default/input.yaml",
+    warehouse: Annotated[
+        bool,
+        Query(description="Also check tables, columns and their types against the service's warehouse."),
+    ] = False,
 ) -> LintReport:
-    """Lint a bundle `{"files": {"growth/x.yaml": "..."}}` (JSON) or one raw YAML document (`text/yaml`)."""
-    result = lint_texts(await _files(request, file))
+    """Lint a bundle `{"files": {"growth/x.yaml": "..."}}` (JSON) or one raw YAML document (`text/yaml`).
+
+    With `warehouse=true`, the definitions are also checked against the service's warehouse, read-only
+    (codes D001–D007, as `caliber lint --warehouse`); 404 when the service has no warehouse.
+    """
+    store = service_warehouse(request) if warehouse else None
+    files = await _files(request, file)
+    result = lint_texts(files)
+    if store is not None:
+        result = await run_in_threadpool(_against_warehouse, result, store, files)
     errors = len(result.errors)
     return LintReport(
         ok=result.ok,
@@ -64,6 +83,22 @@ async def lint(
         metrics=len(result.catalog.metrics),
         issues=[IssuePublic.of(i) for i in result.issues],
     )
+
+
+def _against_warehouse(result: LintResult, warehouse: Warehouse, files: dict[str, str]) -> LintResult:
+    try:
+        tables = warehouse.columns(tables_of(result.catalog))
+    except WarehouseError:
+        # The error names a path on the server: it goes to the operator's log, not to the client.
+        log.exception("lint against the warehouse: the warehouse cannot be read")
+        unreadable = issue(
+            "D007",
+            "the service's warehouse cannot be read",
+            Location("warehouse"),
+            "the service's operator should check CALIBER_WAREHOUSE_PATH",
+        )
+        return with_issues(result, [unreadable])
+    return with_issues(result, check_catalog(result.catalog, tables, locate_in_texts(files)))
 
 
 async def _files(request: Request, file: str) -> dict[str, str]:
