@@ -64,6 +64,52 @@ def lint(
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command("test")
+def golden_test(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="YAML files or folders [default: metric_defs].")
+    ] = None,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            help="Run on this engine instead of an in-memory DuckDB (SQLAlchemy URL or duckdb:///file): "
+            "the data goes into a scratch schema, dropped after."
+        ),
+    ] = None,
+) -> None:
+    """Run the golden tests (`tests:`) of the definitions. Exit 0 all pass, 1 a failure, 2 usage errors.
+
+    Example: caliber test metric_defs/ --warehouse postgresql+psycopg://ci@localhost/scratch
+    """
+    from catalog.connect import ConnectError
+    from catalog.golden.runner import render as render_outcomes
+    from catalog.golden.runner import run_tests
+    from catalog.golden.spec import find_tests
+    from catalog.lint import lint_paths
+    from catalog.report import render
+
+    given = paths or [Path("metric_defs")]
+    result = lint_paths(given)
+    if any(i.code == "Y005" for i in result.issues):
+        typer.echo("\n".join(i.message for i in result.issues if i.code == "Y005"), err=True)
+        raise typer.Exit(2)
+    if result.errors:
+        typer.echo(render(result.errors, "text"))
+        typer.echo("the definitions have errors: fix them first (`caliber lint`)", err=True)
+        raise typer.Exit(1)
+    tests = find_tests(given)
+    if not tests:
+        typer.echo(f"no golden tests under {', '.join(map(str, given))}", err=True)
+        raise typer.Exit(2)
+    try:
+        outcomes = run_tests(tests, result.catalog, warehouse)
+    except ConnectError as err:
+        typer.echo(f"{err}\n  hint: {err.hint}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(render_outcomes(outcomes))
+    raise typer.Exit(0 if all(o.status == "passed" for o in outcomes) else 1)
+
+
 @app.command("conflicts")
 def conflicts_report(
     paths: Annotated[

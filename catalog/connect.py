@@ -9,8 +9,8 @@ PostgreSQL, MySQL/MariaDB and SQLite sessions are switched to read-only transact
 reflection queries cannot change anything even by mistake.
 
     >>> with open_warehouse("duckdb:///:memory:", read_only=False) as con:
-    ...     _ = con.execute("CREATE TABLE t (id BIGINT, at TIMESTAMP)")
-    ...     con.columns("t")["at"].family
+    ...     _ = con.execute("CREATE TABLE t (id BIGINT, paid_at TIMESTAMP)")
+    ...     con.columns("t")["paid_at"].family
     'timestamp'
 """
 
@@ -173,6 +173,8 @@ class _SqlAlchemy:
         self.inspector = inspect(connection)
 
     def execute(self, sql: str) -> list[tuple[Any, ...]]:
+        if self.connection.dialect.paramstyle in ("format", "pyformat"):
+            sql = sql.replace("%", "%%")  # the driver formats even without parameters: LIKE 'a%' stays 'a%'
         with self._transaction():
             result = self.connection.exec_driver_sql(sql)
             return [tuple(r) for r in result.fetchall()] if result.returns_rows else []

@@ -109,6 +109,12 @@ CODES: dict[str, tuple[Level, str]] = {
     "E007": (Level.ERROR, "invalid time range or grain"),
     "E008": (Level.ERROR, "pinned metric version unavailable"),
     "E009": (Level.ERROR, "order_by names a column that is not in the result"),
+    # T: golden tests (catalog/golden, `caliber test`)
+    "T001": (Level.ERROR, "test data cannot be read"),
+    "T002": (Level.ERROR, "test data does not fit the sources"),
+    "T003": (Level.ERROR, "statement not allowed in a SQL data file"),
+    "T004": (Level.ERROR, "test query cannot be compiled or run"),
+    "T005": (Level.ERROR, "golden test failed: rows differ from `expected`, or the invariant does not hold"),
     # I: internal
     "I001": (Level.ERROR, "internal error in a rule (please report)"),
     # H: HTTP requests to the service (app/problems.py)

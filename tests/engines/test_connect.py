@@ -81,3 +81,15 @@ def test_a_missing_duckdb_file_is_not_created_by_a_read_only_open(tmp_path: Path
     ):
         pass
     assert not (tmp_path / "none.duckdb").exists()
+
+
+@pytest.mark.parametrize("engine", WAREHOUSES)
+def test_a_percent_sign_in_sql_reaches_the_engine_as_written(engine: str, tmp_path: Path) -> None:
+    with (
+        scratch(engine, tmp_path, create_typed(engine)) as (url, _schema),  # type: ignore[arg-type]
+        open_warehouse(url) as connection,
+    ):
+        assert connection.execute("SELECT 'a%' AS p, 'abc' LIKE 'a%' AS m, 7 % 4 AS r") in (
+            [("a%", True, 3)],
+            [("a%", 1, 3)],
+        )
