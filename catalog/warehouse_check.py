@@ -274,15 +274,13 @@ def tables_of(catalog: Catalog) -> list[str]:
 
 def reflect(url: str, tables: Iterable[str]) -> dict[str, TableColumns | None]:
     """Reflect each table once over a read-only connection to `url`; raises ConnectError."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     with open_warehouse(url, read_only=True) as connection:
         reflected: dict[str, TableColumns | None] = {}
         for table in tables:
             if table not in reflected:
                 try:
                     reflected[table] = connection.columns(table)
-                except SQLAlchemyError as err:
+                except Exception as err:  # any driver's error: the warehouse answered, but not with columns
                     raise ConnectError(
                         f"cannot read the columns of {table}: {str(err).splitlines()[0][:300]}",
                         "check that the warehouse user may read the table's metadata",
@@ -292,10 +290,21 @@ def reflect(url: str, tables: Iterable[str]) -> dict[str, TableColumns | None]:
 
 def check_warehouse(result: LintResult, url: str, locate: Locate = at_definition) -> LintResult:
     """`result` with the warehouse's findings added (D001–D006), or one D007 when it cannot be read."""
+    return check_with(result, lambda tables: reflect(url, tables), locate, Location(_redacted(url)))
+
+
+def check_with(
+    result: LintResult, reflect_tables: Callable[[list[str]], Reflected], locate: Locate, where: Location
+) -> LintResult:
+    """`result` with the findings against the tables `reflect_tables` returns; its ConnectError is D007."""
     try:
-        found = check_catalog(result.catalog, reflect(url, tables_of(result.catalog)), locate)
+        tables = reflect_tables(tables_of(result.catalog))
     except ConnectError as err:
-        found = [issue("D007", str(err), Location(_redacted(url)), err.hint)]
+        return with_issues(result, [issue("D007", str(err), where, err.hint)])
+    try:
+        found = check_catalog(result.catalog, tables, locate)
+    except Exception as err:  # a bug in a rule is reported like lint's own checks, never a traceback
+        found = [issue("I001", f"the warehouse check failed: {err!r}", where)]
     return with_issues(result, found)
 
 

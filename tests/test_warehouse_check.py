@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from catalog.connect import WarehouseColumn
+from catalog.connect import ConnectError, WarehouseColumn
 from catalog.issues import Issue, Location, issue
 from catalog.lint import lint_texts
 from catalog.model import Catalog
 from catalog.warehouse_check import (
     Reflected,
+    at_definition,
     check_catalog,
+    check_with,
     locate_in_texts,
     tables_of,
     with_issues,
@@ -250,3 +252,21 @@ def test_with_issues_keeps_the_lint_order() -> None:
     result = lint_texts({"shop/a.yaml": "sources:\n  s: {table: t}\n"})
     merged = with_issues(result, [issue("D001", "m", Location("shop/a.yaml", 1, 1))])
     assert [i.code for i in merged.issues] == ["D001", "W001"]
+
+
+def test_an_unreadable_warehouse_is_one_d007_at_the_place_given() -> None:
+    def refuse(_tables: list[str]) -> Reflected:
+        raise ConnectError("cannot connect", "check the URL")
+
+    result = check_with(lint_texts(FILES), refuse, at_definition, Location("postgresql://u:***@h/db"))
+    assert [(i.code, str(i.location), i.hint) for i in result.issues] == [
+        ("D007", "postgresql://u:***@h/db:0:0", "check the URL")
+    ]
+
+
+def test_a_rule_that_crashes_is_an_internal_issue_not_a_traceback() -> None:
+    def garbage(tables: list[str]) -> Reflected:
+        return {table: {"amount": "not a column"} for table in tables}  # type: ignore[misc]
+
+    result = check_with(lint_texts(FILES), garbage, at_definition, Location("warehouse"))
+    assert [i.code for i in result.issues] == ["I001"]

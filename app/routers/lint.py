@@ -15,10 +15,11 @@ from app.problems import ApiProblem, problem_responses
 from app.routers.query import service_warehouse
 from app.schemas import EXAMPLE_FILES, FileBundle, FileName, IssuePublic
 from app.warehouse import Warehouse, WarehouseError
+from catalog.connect import ConnectError, TableColumns
 from catalog.issues import Location, issue
 from catalog.lint import lint_texts
 from catalog.model import LintResult
-from catalog.warehouse_check import check_catalog, locate_in_texts, tables_of, with_issues
+from catalog.warehouse_check import check_with, locate_in_texts
 
 router = APIRouter(prefix="/v1/lint", tags=["lint"])
 log = logging.getLogger("caliber.app")
@@ -86,19 +87,18 @@ async def lint(
 
 
 def _against_warehouse(result: LintResult, warehouse: Warehouse, files: dict[str, str]) -> LintResult:
-    try:
-        tables = warehouse.columns(tables_of(result.catalog))
-    except WarehouseError:
-        # The error names a path on the server: it goes to the operator's log, not to the client.
-        log.exception("lint against the warehouse: the warehouse cannot be read")
-        unreadable = issue(
-            "D007",
-            "the service's warehouse cannot be read",
-            Location("warehouse"),
-            "the service's operator should check CALIBER_WAREHOUSE_PATH",
-        )
-        return with_issues(result, [unreadable])
-    return with_issues(result, check_catalog(result.catalog, tables, locate_in_texts(files)))
+    def columns(tables: list[str]) -> dict[str, TableColumns | None]:
+        try:
+            return warehouse.columns(tables)
+        except WarehouseError:
+            # The error names a path on the server: it goes to the operator's log, not to the client.
+            log.exception("lint against the warehouse: the warehouse cannot be read")
+            raise ConnectError(
+                "the service's warehouse cannot be read",
+                "the service's operator should check CALIBER_WAREHOUSE_PATH",
+            ) from None
+
+    return check_with(result, columns, locate_in_texts(files), Location("warehouse"))
 
 
 async def _files(request: Request, file: str) -> dict[str, str]:

@@ -178,6 +178,22 @@ def test_csv_and_sql_data_on_the_default_duckdb(tmp_path: Path) -> None:
     assert (code, output.splitlines()[-1]) == (0, "3 passed, 0 failed, 0 error(s)"), output
 
 
+def test_three_part_table_names_load_into_an_attached_in_memory_database(tmp_path: Path) -> None:
+    folder = tmp_path / "defs" / "lake"
+    folder.mkdir(parents=True)
+    definitions = SHOP.replace("table: shop.orders", "table: lake.sales.orders")
+    test = """\
+  from_the_lake:
+    data: {lake.sales.orders: orders.csv}
+    query: {metrics: [revenue]}
+    expected: [{revenue: 3}]
+"""
+    (folder / "defs.yaml").write_text(definitions + test, "utf-8")
+    (folder / "orders.csv").write_text("order_id,amount\n1,1\n2,2\n", "utf-8")
+    code, output = run(tmp_path / "defs")
+    assert (code, output.splitlines()[-1]) == (0, "1 passed, 0 failed, 0 error(s)"), output
+
+
 def test_data_problems_are_errors_with_codes_and_do_not_stop_other_tests(tmp_path: Path) -> None:
     tests = """\
   missing_data:
