@@ -32,7 +32,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from catalog.demo_data import Table, create_table_sql, engine_rows
+from catalog.demo_data import Table, ddl_type, engine_rows
 from catalog.files import MAX_FILE_BYTES, display_name, read_capped
 from catalog.issues import Issue, Location, issue
 from catalog.model import Catalog
@@ -131,7 +131,7 @@ def load_data(
     if isinstance(data, SqlData):
         for statement in sql_statements(data.path, set(columns)):
             for table in statement.find_all(exp.Table):
-                table.replace(exp.to_table(target(_name(table))))
+                table.replace(table_node(target(_name(table))))
             execute(statement.sql(dialect=engine, comments=False))
         return
     for part in data:
@@ -144,9 +144,32 @@ def load_data(
                 f"name the file after a source table: {', '.join(sorted(columns)) or 'none declared'}",
             )
         rows = read_csv(part.path, part.table, declared)
-        loaded = Table(target(part.table), tuple(declared.items()), rows)
-        execute(create_table_sql(loaded, engine))
+        loaded = Table(table_node(target(part.table)).sql(dialect=engine), tuple(declared.items()), rows)
+        execute(create_sql(loaded, engine))
         insert(loaded.name, list(engine_rows(loaded, engine)))
+
+
+def table_node(name: str) -> exp.Table:
+    """`dw.fact_orders` as a table of quoted identifiers, as the compiler writes it: names are never SQL."""
+    parts = [exp.to_identifier(part, quoted=True) for part in name.split(".")]
+    return exp.Table(
+        this=parts[-1],
+        db=parts[-2] if len(parts) > 1 else None,
+        catalog=parts[-3] if len(parts) > 2 else None,
+    )
+
+
+def create_sql(table: Table, engine: str) -> str:
+    """`CREATE TABLE` for a loaded table (its name already rendered), columns quoted, types per engine."""
+    columns = [
+        exp.ColumnDef(
+            this=exp.to_identifier(name, quoted=True),
+            kind=exp.DataType.build(ddl_type(kind, engine), dialect=engine),
+        )
+        for name, kind in table.columns
+    ]
+    suffix = " DEFAULT CHARSET=utf8mb4" if engine == "mysql" else ""  # Chinese text needs utf8mb4
+    return f"CREATE TABLE {table.name} ({', '.join(c.sql(dialect=engine) for c in columns)}){suffix}"
 
 
 def _declared_columns(catalog: Catalog) -> dict[str, dict[str, str]]:

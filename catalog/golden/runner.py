@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from catalog.compile import CompileError, compile_query
 from catalog.connect import ConnectError, WarehouseConnection, open_warehouse
-from catalog.golden.data import ENGINES, Data, GoldenError, load_data, resolve_data
+from catalog.golden.data import ENGINES, Data, GoldenError, load_data, resolve_data, table_node
 from catalog.golden.invariant import parse_invariant, verdict
 from catalog.golden.rows import as_dicts, differences, show_row
 from catalog.golden.spec import GoldenTest
@@ -199,11 +199,12 @@ def _in_memory(catalog: Catalog) -> Iterator[_Workspace]:
     with open_warehouse("duckdb:///:memory:", read_only=False) as connection:
         # Tables keep the names the sources give them: make their schemas (and databases) exist.
         for table in dict.fromkeys(s.table for s in catalog.sources.values()):
-            *qualifiers, _name = table.split(".")
-            if len(qualifiers) == 2:
-                connection.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {qualifiers[0]}")
-            if qualifiers:
-                connection.execute(f"CREATE SCHEMA IF NOT EXISTS {'.'.join(qualifiers)}")
+            node = table_node(table)
+            if node.catalog:
+                connection.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {node.args['catalog'].sql('duckdb')}")
+            if node.db:
+                schema = ".".join(node.args[k].sql("duckdb") for k in ("catalog", "db") if node.args.get(k))
+                connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         yield _Workspace(connection, lambda table: table)
 
 

@@ -78,3 +78,42 @@ def test_a_wrong_number_fails_on_postgres_too(tmp_path: Path) -> None:
     assert code == 1
     assert "metric_time=2024-01-01: attendance_rate expected 0.7, got 0.6" in output
     assert 'FROM "caliber_test_' in output  # the SQL that ran, on the scratch schema
+
+
+def test_a_hostile_table_name_is_a_name_not_sql(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with open_warehouse(f"duckdb:///{path}", read_only=False) as connection:
+        connection.execute("CREATE TABLE keep (a INTEGER)")
+    folder = tmp_path / "defs" / "shop"
+    folder.mkdir(parents=True)
+    hostile = "shop.orders (a INT); DROP TABLE keep; --"
+    (folder / "defs.yaml").write_text(
+        f"""\
+sources:
+  orders:
+    table: "{hostile}"
+    time: paid_at
+    columns: {{order_id: integer, paid_at: timestamp}}
+metrics:
+  orders_count:
+    type: atomic
+    source: orders
+    agg: count
+    label: {{en: Orders, zh: 订单数}}
+    description: Every order.
+    stage: revenue
+    owner: finance
+tests:
+  counts:
+    data: {{"{hostile}": orders.csv}}
+    query: {{metrics: [orders_count]}}
+    expected: [{{orders_count: 2}}]
+""",
+        "utf-8",
+    )
+    (folder / "orders.csv").write_text("order_id,paid_at\n1,2024-01-01\n2,2024-01-02\n", "utf-8")
+    for warehouse in ([], ["--warehouse", f"duckdb:///{path}"]):
+        code, output = run(tmp_path / "defs", *warehouse)
+        assert (code, output.splitlines()[-1]) == (0, "1 passed, 0 failed, 0 error(s)"), output
+    with open_warehouse(f"duckdb:///{path}") as connection:
+        assert connection.columns("keep") is not None
