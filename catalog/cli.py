@@ -55,8 +55,15 @@ def lint(
     duplicates: Annotated[
         str, typer.Option(help="C002, same caliber twice: warning | error | off")
     ] = "warning",
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            help="Also check tables and columns against this warehouse (read-only): a SQLAlchemy URL "
+            "or duckdb:///file.duckdb."
+        ),
+    ] = None,
 ) -> None:
-    """Check definitions: exit 0 clean, 1 errors found, 2 usage or I/O error."""
+    """Check definitions: exit 0 clean, 1 errors found, 2 usage or I/O error (or an unreachable warehouse)."""
     from catalog.compare.lint_check import SETTINGS, with_levels
     from catalog.issues import Level
     from catalog.lint import lint_paths
@@ -68,12 +75,63 @@ def lint(
     if conflicts not in SETTINGS or duplicates not in SETTINGS:
         typer.echo(f"--conflicts and --duplicates take one of {', '.join(SETTINGS)}", err=True)
         raise typer.Exit(2)
-    issues = with_levels(lint_paths(paths).issues, conflicts, duplicates)  # type: ignore[arg-type]
+    result = lint_paths(paths)
+    if warehouse is not None:
+        from catalog.warehouse_check import check_warehouse, locate_in_files
+
+        result = check_warehouse(result, warehouse, locate_in_files())
+    issues = with_levels(result.issues, conflicts, duplicates)  # type: ignore[arg-type]
     typer.echo(render(issues, fmt))
-    if any(i.code == "Y005" for i in issues):
+    if any(i.code in ("Y005", "D007") for i in issues):
         raise typer.Exit(2)
     failed = any(i.level is Level.ERROR or (strict and i.level is Level.WARNING) for i in issues)
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command("test")
+def golden_test(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="YAML files or folders [default: metric_defs].")
+    ] = None,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            help="Run on this engine instead of an in-memory DuckDB (SQLAlchemy URL or duckdb:///file): "
+            "the data goes into a scratch schema, dropped after."
+        ),
+    ] = None,
+) -> None:
+    """Run the golden tests (`tests:`) of the definitions. Exit 0 all pass, 1 a failure, 2 usage errors.
+
+    Example: caliber test metric_defs/ --warehouse postgresql+psycopg://ci@localhost/scratch
+    """
+    from catalog.connect import ConnectError
+    from catalog.golden.runner import render as render_outcomes
+    from catalog.golden.runner import run_tests
+    from catalog.golden.spec import find_tests
+    from catalog.lint import lint_paths
+    from catalog.report import render
+
+    given = paths or [Path("metric_defs")]
+    result = lint_paths(given)
+    if any(i.code == "Y005" for i in result.issues):
+        typer.echo("\n".join(i.message for i in result.issues if i.code == "Y005"), err=True)
+        raise typer.Exit(2)
+    if result.errors:
+        typer.echo(render(result.errors, "text"))
+        typer.echo("the definitions have errors: fix them first (`caliber lint`)", err=True)
+        raise typer.Exit(1)
+    tests = find_tests(given)
+    if not tests:
+        typer.echo(f"no golden tests under {', '.join(map(str, given))}", err=True)
+        raise typer.Exit(2)
+    try:
+        outcomes = run_tests(tests, result.catalog, warehouse)
+    except ConnectError as err:
+        typer.echo(f"{err}\n  hint: {err.hint}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(render_outcomes(outcomes))
+    raise typer.Exit(0 if all(o.status == "passed" for o in outcomes) else 1)
 
 
 @app.command("conflicts")

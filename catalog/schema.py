@@ -7,6 +7,7 @@ between definitions and the SQL inside them are checked later (`catalog.resolve`
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -202,6 +203,38 @@ METRIC_TYPES: dict[str, type[_MetricBase]] = {
 }
 
 
+class GoldenRangeDef(_Strict):
+    """Half-open `[start, end)`, dates written `2024-01-01`."""
+
+    start: Annotated[date, Field(strict=False)]
+    end: Annotated[date, Field(strict=False)]
+
+
+class GoldenQueryDef(_Strict):
+    """The metric query a golden test runs (`caliber test`), as `caliber compile` takes it."""
+
+    metrics: list[Name] = Field(default_factory=list)
+    by: list[Name] = Field(default_factory=list)
+    grain: Literal["day", "week", "month", "quarter", "year"] | None = None
+    where: SqlText | None = None
+    time_range: GoldenRangeDef | None = None
+
+
+GoldenValue = str | int | float | bool | None
+
+
+class GoldenTestDef(_Strict):
+    """A query over data the definitions ship, with the rows it must return or an invariant of its rows."""
+
+    description: Text | None = None
+    data: Name | dict[Name, Name]
+    """A folder of `<table>.csv` files, a `.sql` file, or `{table: file.csv}`; relative to the YAML file."""
+    query: GoldenQueryDef
+    expected: list[dict[Name, GoldenValue]] | None = None
+    invariant: SqlText | None = None
+    tolerance: Annotated[float, Field(ge=0, le=1, strict=False)] = 1e-6
+
+
 class FileDef(_Strict):
     """One definition file. The namespace defaults to the folder the file sits in."""
 
@@ -209,3 +242,5 @@ class FileDef(_Strict):
     sources: dict[Name, SourceDef] = Field(default_factory=dict)
     dimensions: dict[Name, DimensionDef] = Field(default_factory=dict)
     metrics: dict[Name, MetricDef] = Field(default_factory=dict)
+    tests: dict[Name, GoldenTestDef] = Field(default_factory=dict)
+    """Golden tests (`caliber test`); lint checks their shape only."""
