@@ -246,6 +246,8 @@ class _Importer:
         primary_type = "primary" if "primary" in types else "unique" if "unique" in types else None
         for entity, kind in zip(raw_entities, types, strict=True):
             ename = str(entity["name"])
+            if kind == primary_type and model.primary is None:
+                model.primary = ename  # names the dimensions even when the key cannot be a Caliber entity
             if kind == "natural":
                 self.report.add("natural_entity", "entity", f"{name}.{ename}", file, REASON_NATURAL)
                 continue
@@ -255,9 +257,11 @@ class _Importer:
                     "entity_expression", "entity", f"{name}.{ename}", file, f"key is `{entity.get('expr')}`"
                 )
                 continue
-            primary = kind == primary_type and model.primary is None
-            if primary:
-                model.primary = ename
+            primary = (
+                kind == primary_type
+                and model.primary == ename
+                and not any(e.get("primary") for e in entities.values())
+            )
             entities[ename] = {"column": column, "primary": True} if primary else {"column": column}
             model.entity_columns[ename] = column
         if model.primary is None and isinstance(raw.get("primary_entity"), str):
@@ -333,22 +337,22 @@ class _Importer:
         params = _dict(raw.get("type_params"))
         grain = str(params.get("time_granularity") or "day").lower()
         meta = _caliber_meta(raw)
+        caliber = self._name(str(meta.get("name") or f"{model.primary}__{name}"), "dimension", file)
+        # Kept even when it cannot become a Caliber dimension: metrics still read it as their time column.
+        model.dimensions[name] = _Dimension(name, caliber, expr, is_time, grain, naming.plain_column(expr))
+        for column in naming.columns_of(expr):
+            self._note(model.source, column, "timestamp" if is_time else "string")
         if model.primary is None:
             self.report.add(
-                "no_primary_entity", "dimension", where, file, "MetricFlow cannot reach it either"
+                "no_primary_entity", "dimension", where, file, "MetricFlow cannot group by it either"
             )
             return
-        caliber = str(meta.get("name") or f"{model.primary}__{name}")
-        caliber = self._name(caliber, "dimension", file)
         if caliber in self.dimensions:
             self.report.add(
                 "duplicate_name", "dimension", where, file, f"dimension {caliber!r} exists already"
             )
             return
-        model.dimensions[name] = _Dimension(name, caliber, expr, is_time, grain, naming.plain_column(expr))
         if meta.get("generated"):
-            for column in naming.columns_of(expr):
-                self._note(model.source, column, "timestamp" if is_time else "string")
             return
         label = raw.get("label") or name.replace("_", " ").capitalize()
         labels = _dict(meta.get("label"))
@@ -362,8 +366,6 @@ class _Importer:
         if is_time:
             body["type"] = "time"
         self.dimensions[caliber] = body
-        for column in naming.columns_of(expr):
-            self._note(model.source, column, "timestamp" if is_time else "string")
 
     def _time_column(self, model: _Model, dimension: str, kind: str, owner: str) -> str | None:
         dim = model.dimensions.get(dimension)
