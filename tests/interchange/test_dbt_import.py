@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from catalog.cli import app
 from catalog.interchange.dbt_import import import_dbt_path, import_dbt_texts
 from catalog.interchange.dbt_templates import TemplateError, split_templates
+from catalog.interchange.report import REASONS
 from catalog.lint import lint_paths
 from tests.interchange.shop import EXTENDED_DATE, SHOP
 
@@ -247,3 +248,14 @@ def test_a_template_that_is_not_one_of_metricflow_s_is_refused():
         except TemplateError:
             continue
         raise AssertionError(f"{text} was accepted")
+
+
+def test_the_reason_codes_are_the_ones_docs_interchange_md_lists():
+    docs = (Path(__file__).parent.parent.parent / "docs" / "interchange.md").read_text("utf-8")
+    table = docs.split("## Reason codes", 1)[1]
+    listed = {
+        line.split("|")[1].strip().strip("`"): line.split("|", 2)[2].rsplit("|", 1)[0].strip()
+        for line in table.splitlines()
+        if line.startswith("| `")
+    }
+    assert listed == REASONS
