@@ -17,14 +17,15 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from catalog.files import MAX_FILE_BYTES, YAML_SUFFIXES, read_capped
+from catalog.files import MAX_FILE_BYTES, MAX_FILES, YAML_SUFFIXES, read_capped
 
 # Folders a dbt project keeps that hold no definitions of its own.
 _SKIPPED_FOLDERS = frozenset({"target", "dbt_packages", "dbt_modules", "logs", "node_modules"})
 
 
 def yaml_files(path: Path) -> list[Path]:
-    """`path` itself, or the YAML files under it (sorted; hidden and build folders skipped)."""
+    """`path` itself, or the YAML files under it (sorted; hidden and build folders skipped), at most
+    `MAX_FILES` of them, as lint reads."""
     if path.is_file():
         return [path]
     found = []
@@ -34,6 +35,8 @@ def yaml_files(path: Path) -> list[Path]:
             continue
         if file.suffix in YAML_SUFFIXES and file.is_file() and not parts[-1].startswith("."):
             found.append(file)
+            if len(found) == MAX_FILES:
+                break
     return found
 
 

@@ -259,3 +259,11 @@ def test_the_reason_codes_are_the_ones_docs_interchange_md_lists():
         if line.startswith("| `")
     }
     assert listed == REASONS
+
+
+def test_a_namespace_cannot_lead_the_files_out_of_the_output_folder(tmp_path: Path):
+    out = tmp_path / "out"
+    code, _ = run(SHOP, "--out", out, "--namespace", "../../escape")
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["escape"]
+    assert not (tmp_path / "escape").exists()
