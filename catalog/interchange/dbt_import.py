@@ -126,6 +126,11 @@ def import_dbt_path(path: Path, namespace: str | None = None, **options: str) ->
     return _Importer(namespace or naming.snake(path.resolve().name), report, **options).run(documents)
 
 
+def import_dbt_documents(documents: list[tuple[str, Any]], namespace: str, **options: str) -> ImportResult:
+    """Import already parsed YAML documents, each with the file it came from."""
+    return _Importer(namespace, Report("dbt", "caliber"), **options).run(documents)
+
+
 def import_dbt_texts(files: Mapping[str, str], namespace: str, **options: str) -> ImportResult:
     """Import in-memory files, `{"models/orders.yml": text}`."""
     report = Report("dbt", "caliber")
@@ -288,8 +293,8 @@ class _Importer:
         if entities:
             body["entities"] = entities
         for measure in _list(raw.get("measures")):
-            if isinstance(measure, dict) and measure.get("name"):
-                model.measures[str(measure["name"])] = measure
+            if isinstance(measure, dict) and isinstance(measure.get("name"), str) and measure["name"]:
+                model.measures[measure["name"]] = measure
                 if measure["name"] in self.measures:
                     self.report.add(
                         "duplicate_name", "measure", measure["name"], file, "measure names must be unique"
@@ -625,7 +630,7 @@ class _Importer:
         if raw["name"] not in self.simple:
             self._fail("input_filter_on_derived", owner, file, f"{role} {raw['name']!r} is filtered")
         _, dbt_raw = self.metrics_raw[raw["name"]]
-        params = dbt_raw.get("type_params") or {}
+        params = _dict(dbt_raw.get("type_params"))
         body = self._simple(owner, file, params, [*_filters(dbt_raw.get("filter")), *filters])
         names = [n for n in (raw.get("alias"), f"{owner}_{role}") if isinstance(n, str)]
         return self._helper(body, names, owner)
@@ -663,7 +668,7 @@ class _Importer:
         return {"type": "derived", "expr": rewritten}
 
     def _cumulative(self, name: str, file: str, params: dict[str, Any], filters: list[str]) -> dict[str, Any]:
-        cumulative = params.get("cumulative_type_params") or {}
+        cumulative = _dict(params.get("cumulative_type_params"))
         window = cumulative.get("window") or params.get("window")
         if cumulative.get("grain_to_date") or params.get("grain_to_date"):
             self._fail("grain_to_date", name, file, "reset at each period")

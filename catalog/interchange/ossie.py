@@ -302,6 +302,11 @@ def import_ossie_path(path: Path, **options: str) -> OssieImport:
     return _Importer(report, **options).run(documents)
 
 
+def import_ossie_documents(documents: list[tuple[str, Any]], **options: str) -> OssieImport:
+    """Import already parsed Ossie documents, each with the file it came from."""
+    return _Importer(Report("ossie", "caliber"), **options).run(documents)
+
+
 def import_ossie_texts(files: Mapping[str, str], **options: str) -> OssieImport:
     report = Report("ossie", "caliber")
     documents: list[tuple[str, Any]] = []
@@ -365,16 +370,19 @@ class _Importer:
             self._dataset(raw)
         for raw in _list(model.get("relationships")):
             self._relationship(raw)
-        metrics = [r for r in _list(model.get("metrics")) if isinstance(r, dict)]
-        parsed = [(raw, self._parse_metric(raw)) for raw in metrics]
+        # Model metrics, then the 0.2 draft's dataset-scoped ones (unqualified columns are their dataset's).
+        metrics = [(r, None) for r in _list(model.get("metrics")) if isinstance(r, dict)]
+        for dataset in _list(model.get("datasets")):
+            scope = str(_dict(dataset).get("name"))
+            metrics += [(r, scope) for r in _list(_dict(dataset).get("metrics")) if isinstance(r, dict)]
+        parsed = [(raw, scope, self._parse_metric(raw)) for raw, scope in metrics]
         # Single aggregates first, so a composite metric reuses them as its parts.
-        single = [(raw, tree) for raw, tree in parsed if tree is not None and _aggregate_of(tree) is tree]
-        composite = [
-            (raw, tree) for raw, tree in parsed if tree is not None and _aggregate_of(tree) is not tree
-        ]
-        for raw, tree in [*single, *composite]:
+        ordered = [p for p in parsed if p[2] is not None and _aggregate_of(p[2]) is p[2]]
+        ordered += [p for p in parsed if p[2] is not None and _aggregate_of(p[2]) is not p[2]]
+        for raw, scope, tree in ordered:
+            assert tree is not None
             try:
-                self._metric(raw, tree)
+                self._metric(raw, tree, scope)
             except _Skip:
                 self.report.count("metric", "skipped")
             else:
@@ -513,12 +521,14 @@ class _Importer:
             self.report.count("metric", "skipped")
         return tree
 
-    def _metric(self, raw: dict[str, Any], tree: exp.Expr) -> None:
+    def _metric(self, raw: dict[str, Any], tree: exp.Expr, scope: str | None = None) -> None:
         data = _caliber(raw)
         written = str(raw["name"])
         name = naming.snake(str(data.get("name") or written))
         namespace = naming.snake(str(data.get("namespace") or self.model))
         metrics = self._section(namespace, "metrics")
+        if scope is not None and name in metrics:
+            name = naming.snake(f"{scope}__{written}")  # referenced as `dataset.metric` in Ossie
         if name in metrics:
             self._fail("duplicate_name", written, f"metric {name!r} is defined twice")
         built = data.get("built")
@@ -526,7 +536,7 @@ class _Importer:
         if isinstance(built, dict) and original and data.get("built_for") == _fingerprint(original):
             body = dict(built)
         else:
-            hint = data.get("dataset") if isinstance(data.get("dataset"), str) else None
+            hint = data.get("dataset") if isinstance(data.get("dataset"), str) else scope
             body = self._from_sql(tree, name, namespace, written, hint)
         if (
             body.get("type") == "atomic"
@@ -547,7 +557,7 @@ class _Importer:
             return self._atomic(tree, written, namespace, hint)
         parts: dict[int, str] = {}
         for i, node in enumerate(list(_aggregates(tree))):
-            body = self._atomic(node, written, namespace)
+            body = self._atomic(node, written, namespace, hint)
             parts[id(node)] = self._part(body, namespace, f"{name}_part_{i + 1}", written)
         numerator, denominator = _ratio_sides(tree)
         if (
@@ -618,7 +628,7 @@ class _Importer:
         return body
 
     def _dataset_of(self, nodes: list[exp.Expr | None], written: str, hint: str | None) -> _Dataset:
-        tables = {c.table for n in nodes if n is not None for c in n.find_all(exp.Column)}
+        tables = {c.table for n in nodes if n is not None for c in n.find_all(exp.Column) if c.table}
         if len(tables) > 1:
             self._fail("cross_dataset_aggregate", written, f"one aggregate reads {', '.join(sorted(tables))}")
         if not tables and hint is not None and hint in self.datasets:

@@ -189,3 +189,36 @@ def _expanded(text: str, fields: dict[str, str]) -> str:
 
 def _same_sql(a: str, b: str) -> bool:
     return sqlglot.parse_one(a, read="postgres") == sqlglot.parse_one(b, read="postgres")
+
+
+def test_dataset_scoped_metrics_of_the_0_2_draft_read_their_dataset_s_columns():
+    result = import_ossie_texts(
+        {
+            "draft.yaml": """
+version: 0.2.0.dev0
+semantic_model:
+  - name: shop
+    datasets:
+      - name: orders
+        source: sales.orders
+        primary_key: [order_id]
+        fields:
+          - {name: net_amount, expression: {dialects: [{dialect: ANSI_SQL, expression: amount - discount}]}}
+        metrics:
+          - {name: total_tax, expression: {dialects: [{dialect: ANSI_SQL, expression: SUM(tax)}]}}
+          - {name: order_count, expression: {dialects: [{dialect: ANSI_SQL, expression: COUNT(*)}]}}
+          - name: net_per_order
+            expression: {dialects: [{dialect: ANSI_SQL, expression: SUM(orders.net_amount) / COUNT(order_id)}]}
+      - name: customers
+        source: sales.customers
+        metrics:
+          - {name: order_count, expression: {dialects: [{dialect: ANSI_SQL, expression: COUNT(*)}]}}
+"""
+        }
+    )
+    metrics = result.namespaces["shop"]["metrics"]
+    assert (metrics["total_tax"]["source"], metrics["total_tax"]["expr"]) == ("orders", "tax")
+    assert metrics["order_count"]["source"] == "orders"
+    assert metrics["customers__order_count"]["source"] == "customers"
+    assert metrics["net_per_order"]["type"] == "derived"
+    assert lint_texts(result.files()).errors == ()
