@@ -129,10 +129,13 @@ def _write_and_lint(
         return f"{err}; nothing was written", 2
     except OSError as err:
         return f"cannot write under {out}: {err.strerror or err}; nothing was written", 2
-    folders = [out / ns for ns in ([namespaces] if isinstance(namespaces, str) else namespaces)]
+    # The whole output folder is linted, so a clash with definitions already there (C001: the same name
+    # with another caliber) shows; only problems in the files just written are reported.
+    folders = [(out / ns).resolve() for ns in ([namespaces] if isinstance(namespaces, str) else namespaces)]
     failed = False
-    for problem in lint_paths(folders).issues:
-        if problem.level is Level.ERROR:
+    for problem in lint_paths([out]).issues:
+        mine = any(folder in Path(problem.location.file).resolve().parents for folder in folders)
+        if mine and problem.level is Level.ERROR:
             failed = True
             report.add("lint", "file", problem.code, problem.location.file, problem.message)
     text = render_report(report, fmt)

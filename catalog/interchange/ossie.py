@@ -371,10 +371,12 @@ class _Importer:
         for raw in _list(model.get("relationships")):
             self._relationship(raw)
         # Model metrics, then the 0.2 draft's dataset-scoped ones (unqualified columns are their dataset's).
-        metrics = [(r, None) for r in _list(model.get("metrics")) if isinstance(r, dict)]
+        metrics: list[tuple[dict[str, Any], str | None]] = [
+            (r, None) for r in _list(model.get("metrics")) if isinstance(r, dict)
+        ]
         for dataset in _list(model.get("datasets")):
-            scope = str(_dict(dataset).get("name"))
-            metrics += [(r, scope) for r in _list(_dict(dataset).get("metrics")) if isinstance(r, dict)]
+            name = str(_dict(dataset).get("name"))
+            metrics += [(r, name) for r in _list(_dict(dataset).get("metrics")) if isinstance(r, dict)]
         parsed = [(raw, scope, self._parse_metric(raw)) for raw, scope in metrics]
         # Single aggregates first, so a composite metric reuses them as its parts.
         ordered = [p for p in parsed if p[2] is not None and _aggregate_of(p[2]) is p[2]]

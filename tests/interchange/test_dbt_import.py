@@ -267,3 +267,32 @@ def test_a_namespace_cannot_lead_the_files_out_of_the_output_folder(tmp_path: Pa
     assert code == 0
     assert sorted(p.name for p in out.iterdir()) == ["escape"]
     assert not (tmp_path / "escape").exists()
+
+
+def test_a_clash_with_definitions_already_in_the_output_folder_is_reported(tmp_path: Path):
+    existing = tmp_path / "finance"
+    existing.mkdir()
+    (existing / "defs.yaml").write_text(
+        """
+sources:
+  ledger: {table: dw.ledger, columns: {amount: decimal, booked_at: timestamp}, time: booked_at}
+metrics:
+  revenue:
+    type: atomic
+    source: ledger
+    agg: sum
+    expr: amount
+    label: {en: Revenue, zh: 收入}
+    description: Booked revenue.
+    stage: revenue
+    owner: finance
+""",
+        "utf-8",
+    )
+    code, output = run(SHOP, "--out", tmp_path, "--format", "json")
+    report = json.loads(output)
+    assert code == 1
+    assert any(f["code"] == "lint" and f["name"] == "C001" for f in report["findings"])
+    assert all(
+        f["file"].startswith(str(tmp_path / "shop")) for f in report["findings"] if f["code"] == "lint"
+    )
