@@ -132,6 +132,15 @@ class _Exporter:
             body["config"] = {"meta": {"caliber": meta}}
         column = naming.plain_column(dimension.expr)
         existing = next((d for d in model["dimensions"] if d["name"] == local), None)
+        if existing is not None and not _generated(existing):
+            self.report.add(
+                "duplicate_name",
+                "dimension",
+                dimension.key,
+                dimension.location.file,
+                f"{local!r} twice on one model",
+            )
+            return
         if existing is not None:
             model["dimensions"].remove(existing)  # a generated time dimension gives way to the real one
         model["dimensions"].append(body)
@@ -285,6 +294,10 @@ def _project(time_spine: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+def _generated(dimension: dict[str, Any]) -> bool:
+    return bool(dimension.get("config", {}).get("meta", {}).get("caliber", {}).get("generated"))
 
 
 def _file(metric: m.Metric) -> str:

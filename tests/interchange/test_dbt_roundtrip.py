@@ -105,3 +105,23 @@ def test_metricflow_s_own_validator_accepts_the_exported_project(defs: str, metr
         line.split(": ", 1)[1] for line in files["metrics.yaml"].splitlines() if line.startswith("  name: ")
     }
     assert exported <= set(answer["metrics"])
+
+
+def test_two_dimensions_dbt_would_name_alike_are_reported_once_written_once():
+    catalog = lint_texts(
+        {
+            "a/defs.yaml": """
+sources:
+  orders: {table: dw.orders, columns: {order_id: integer, status: string}, entities: {order: {column: order_id, primary: true}}}
+dimensions:
+  status: {source: orders, expr: status, label: {en: Status, zh: 状态}}
+""",
+            "b/defs.yaml": """
+dimensions:
+  status: {source: a.orders, expr: UPPER(status), label: {en: Status upper, zh: 状态大写}}
+""",
+        }
+    ).catalog
+    files, report = export_dbt_catalog(catalog)
+    assert [(f.code, f.name) for f in report.findings] == [("duplicate_name", "b.status")]
+    assert files["semantic_models.yaml"].count("- name: status") == 1
