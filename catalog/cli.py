@@ -1,4 +1,5 @@
-"""`caliber` — the command line over the library: lint, compile, publish, serve, db, token, demo-data.
+"""`caliber` — the command line over the library: lint, compile, publish, serve, db, token, demo-data, import,
+export.
 
 Heavy modules (the compiler, the web app, the store) are imported inside the commands that need them, so
 `caliber lint` starts fast in CI.
@@ -522,6 +523,96 @@ def _pick_token(tokens: list[TokenRecord], name_or_id: str) -> TokenRecord | str
 
 def _minute(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+import_app = typer.Typer(
+    no_args_is_help=True, help="Translate dbt/MetricFlow or Ossie YAML into definitions."
+)
+app.add_typer(import_app, name="import")
+export_app = typer.Typer(
+    no_args_is_help=True, help="Translate definitions into dbt/MetricFlow or Ossie YAML."
+)
+app.add_typer(export_app, name="export")
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="Report: text | json")]
+ForceOption = Annotated[bool, typer.Option(help="Replace files that exist (otherwise nothing is written).")]
+StrictOption = Annotated[bool, typer.Option(help="Exit 1 when anything was left out or changed.")]
+StageOption = Annotated[str, typer.Option(help="AARRR stage of imported metrics without one.")]
+OwnerOption = Annotated[str, typer.Option(help="Owner of imported metrics without one [default: namespace].")]
+DefsOption = Annotated[list[Path] | None, typer.Option("--defs", help="Definitions [default: metric_defs].")]
+
+
+@import_app.command("dbt")
+def import_dbt(
+    path: Annotated[Path, typer.Argument(help="dbt project, MetricFlow manifest folder or YAML file.")],
+    out: Annotated[Path, typer.Option(help="Folder to write <namespace>/*.yaml under.")] = Path(
+        "metric_defs"
+    ),
+    namespace: Annotated[str | None, typer.Option(help="Namespace [default: the folder name].")] = None,
+    fmt: FormatOption = "text",
+    force: ForceOption = False,
+    strict: StrictOption = False,
+    stage: StageOption = "revenue",
+    owner: OwnerOption = "",
+) -> None:
+    """Write Caliber definitions for dbt semantic models and metrics, and report what was not translated."""
+    from catalog.interchange import commands
+
+    text, code = commands.import_dbt(path, out, namespace, fmt, force, strict, stage, owner)
+    typer.echo(text, err=code == 2)
+    raise typer.Exit(code)
+
+
+@import_app.command("ossie")
+def import_ossie(
+    path: Annotated[Path, typer.Argument(help="Ossie (0.1.1) YAML file or folder.")],
+    out: Annotated[Path, typer.Option(help="Folder to write <model>/*.yaml under.")] = Path("metric_defs"),
+    fmt: FormatOption = "text",
+    force: ForceOption = False,
+    strict: StrictOption = False,
+    stage: StageOption = "revenue",
+    owner: OwnerOption = "",
+) -> None:
+    """Write Caliber definitions for Ossie semantic models, and report what was not translated."""
+    from catalog.interchange import commands
+
+    text, code = commands.import_ossie(path, out, fmt, force, strict, stage, owner)
+    typer.echo(text, err=code == 2)
+    raise typer.Exit(code)
+
+
+@export_app.command("dbt")
+def export_dbt(
+    out: Annotated[Path, typer.Option(help="Folder for semantic_models.yaml and metrics.yaml.")],
+    defs: DefsOption = None,
+    time_spine: Annotated[
+        str | None, typer.Option(help="Day time spine table (schema.table), for project_configuration.yaml.")
+    ] = None,
+    fmt: FormatOption = "text",
+    force: ForceOption = False,
+    strict: StrictOption = False,
+) -> None:
+    """Write MetricFlow YAML for the definitions, and report what has no dbt equivalent."""
+    from catalog.interchange import commands
+
+    text, code = commands.export_dbt(defs or [Path("metric_defs")], out, fmt, force, strict, time_spine)
+    typer.echo(text, err=code == 2)
+    raise typer.Exit(code)
+
+
+@export_app.command("ossie")
+def export_ossie(
+    defs: DefsOption = None,
+    out: Annotated[Path | None, typer.Option(help="File to write [default: standard output].")] = None,
+    fmt: FormatOption = "text",
+    force: ForceOption = False,
+    strict: StrictOption = False,
+) -> None:
+    """Write an Ossie 0.1.1 document for the definitions, and report what has no Ossie equivalent."""
+    from catalog.interchange import commands
+
+    text, code = commands.export_ossie(defs or [Path("metric_defs")], out, fmt, strict, force)
+    typer.echo(text, err=code == 2)
+    raise typer.Exit(code)
 
 
 def main() -> None:
