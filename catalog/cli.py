@@ -553,11 +553,15 @@ def import_dbt(
     strict: StrictOption = False,
     stage: StageOption = "revenue",
     owner: OwnerOption = "",
+    schema: Annotated[
+        str,
+        typer.Option(help="Schema of tables dbt names without one (its target schema).", show_default=True),
+    ] = "analytics",
 ) -> None:
     """Write Caliber definitions for dbt semantic models and metrics, and report what was not translated."""
     from catalog.interchange import commands
 
-    text, code = commands.import_dbt(path, out, namespace, fmt, force, strict, stage, owner)
+    text, code = commands.import_dbt(path, out, namespace, fmt, force, strict, stage, owner, schema)
     typer.echo(text, err=code == 2)
     raise typer.Exit(code)
 

@@ -26,12 +26,13 @@ def import_dbt(
     strict: bool,
     stage: str,
     owner: str,
+    schema: str,
 ) -> tuple[str, int]:
     from catalog.interchange.dbt_import import import_dbt_path
 
     if problem := _usage(fmt, path):
         return problem, 2
-    result = import_dbt_path(path, namespace, stage=stage, owner=owner)
+    result = import_dbt_path(path, namespace, stage=stage, owner=owner, schema=schema)
     return _write_and_lint(result.files(), out, result.namespace, result.report, fmt, force, strict)
 
 

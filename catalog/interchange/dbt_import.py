@@ -143,9 +143,21 @@ def import_dbt_texts(files: Mapping[str, str], namespace: str, **options: str) -
     return _Importer(namespace, report, **options).run(documents)
 
 
+DEFAULT_SCHEMA = "analytics"
+"""The schema of a table dbt names without one (`ref('orders')` builds into the run's target schema)."""
+
+
 class _Importer:
-    def __init__(self, namespace: str, report: Report, stage: str = "revenue", owner: str = "") -> None:
+    def __init__(
+        self,
+        namespace: str,
+        report: Report,
+        stage: str = "revenue",
+        owner: str = "",
+        schema: str = DEFAULT_SCHEMA,
+    ) -> None:
         self.namespace = naming.snake(namespace)
+        self.schema = schema
         self.report = report
         self.stage = stage
         self.owner = owner or self.namespace
@@ -304,6 +316,27 @@ class _Importer:
         self.models[name] = model
 
     def _table(self, raw: dict[str, Any], file: str) -> str | None:
+        """`schema.table` (or `database.schema.table`): Caliber refuses bare names (S008), so a table whose
+        schema dbt leaves to the run's target, or to a `$template`, is put in `--schema`, and reported."""
+        table = self._relation(raw, file)
+        if table is None:
+            return None
+        parts = [self.schema if p.startswith("$") else p for p in table.split(".")]
+        if len(parts) == 1:
+            parts.insert(0, self.schema)
+        qualified = ".".join(parts)
+        if qualified != table:
+            self.report.add(
+                "schema_assumed",
+                "semantic_model",
+                raw["name"],
+                file,
+                f"table `{table}` read as `{qualified}` (--schema)",
+                "partial",
+            )
+        return qualified
+
+    def _relation(self, raw: dict[str, Any], file: str) -> str | None:
         relation = raw.get("node_relation")
         if isinstance(relation, dict):
             if relation.get("relation_name"):

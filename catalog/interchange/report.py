@@ -55,6 +55,7 @@ REASONS: dict[str, str] = {
     "cumulative_all_time": "a cumulative metric without window: MetricFlow counts from the first row even "
     "with a time range, Caliber from the range start",
     "table_from_ref": "the table is the dbt model name from ref(); check the warehouse schema",
+    "schema_assumed": "the table had no schema (or a `$template` one): it is put in `--schema`",
     "saved_query": "saved queries and exports are not definitions",
     "no_target_equivalent": "the metric type has no equivalent in the target format",
     "cross_dataset_aggregate": "one aggregate reads columns of several datasets",

@@ -22,7 +22,8 @@ con = pytest.fixture(scope="module")(warehouse)
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     out = tmp_path_factory.mktemp("shop")
-    write_files(out, import_dbt_path(SHOP).files())
+    # dbt-duckdb builds models into `main`, where the fixture's tables are.
+    write_files(out, import_dbt_path(SHOP, schema="main").files())
     result = lint_paths([out / "shop"])
     assert result.errors == ()
     return result.catalog
@@ -116,4 +117,13 @@ def test_metrics_of_the_other_semantic_models(con, catalog):
 def test_tables_come_from_node_relation_or_the_ref_d_model_name():
     result = import_dbt_path(SHOP)
     tables = {name: source["table"] for name, source in result.definitions["sources"].items()}
-    assert tables == {"customers": "customers", "orders": "main.orders", "visits": "visits"}
+    # A ref()'d model has no schema in the YAML: it goes into --schema (default analytics), reported.
+    assert tables == {
+        "customers": "analytics.customers",
+        "orders": "main.orders",
+        "visits": "analytics.visits",
+    }
+    assumed = {f.name for f in result.report.findings if f.code == "schema_assumed"}
+    assert assumed == {"customers", "visits"}
+    in_main = import_dbt_path(SHOP, schema="main").definitions["sources"]
+    assert {name: source["table"] for name, source in in_main.items()}["customers"] == "main.customers"
