@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from catalog.connect import TableColumns, reflect_duckdb
 
 MAX_ROWS = 10_000
 TIMEOUT_SECONDS = 30.0
@@ -94,6 +97,16 @@ class Warehouse:
             timer.cancel()
             cursor.close()
         return Rows(columns, [[_json_value(v) for v in row] for row in fetched[:cap]], len(fetched) > cap)
+
+    def columns(self, tables: Iterable[str]) -> dict[str, TableColumns | None]:
+        """Each table's columns as the warehouse has them (None: no such table), for lint against it."""
+        cursor = self._connect().cursor()
+        try:
+            return {table: reflect_duckdb(cursor, table) for table in dict.fromkeys(tables)}
+        except duckdb.Error as err:
+            raise WarehouseError(str(err).splitlines()[0]) from err
+        finally:
+            cursor.close()
 
     def close(self) -> None:
         with self._lock:

@@ -1,4 +1,4 @@
-"""The library's command line: lint, conflicts, compile, publish, db, token, demo-data.
+"""The library's command line: lint, conflicts, compile, test, publish, db, token, demo-data, import, export.
 
 The `caliber` program is `app.cli`, which adds `serve` (the service) to these commands: the library never
 imports the service. Heavy modules (the compiler, the store) are imported inside the commands that need them,
@@ -56,8 +56,15 @@ def lint(
     duplicates: Annotated[
         str, typer.Option(help="C002, same caliber twice: warning | error | off")
     ] = "warning",
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            help="Also check tables and columns against this warehouse (read-only): a SQLAlchemy URL "
+            "or duckdb:///file.duckdb."
+        ),
+    ] = None,
 ) -> None:
-    """Check definitions: exit 0 clean, 1 errors found, 2 usage or I/O error."""
+    """Check definitions: exit 0 clean, 1 errors found, 2 usage or I/O error (or an unreachable warehouse)."""
     from catalog.compare.lint_check import SETTINGS, with_levels
     from catalog.issues import Level
     from catalog.lint import lint_paths
@@ -69,12 +76,63 @@ def lint(
     if conflicts not in SETTINGS or duplicates not in SETTINGS:
         typer.echo(f"--conflicts and --duplicates take one of {', '.join(SETTINGS)}", err=True)
         raise typer.Exit(2)
-    issues = with_levels(lint_paths(paths).issues, conflicts, duplicates)  # type: ignore[arg-type]
+    result = lint_paths(paths)
+    if warehouse is not None:
+        from catalog.warehouse_check import check_warehouse, locate_in_files
+
+        result = check_warehouse(result, warehouse, locate_in_files())
+    issues = with_levels(result.issues, conflicts, duplicates)  # type: ignore[arg-type]
     typer.echo(render(issues, fmt))
-    if any(i.code == "Y005" for i in issues):
+    if any(i.code in ("Y005", "D007") for i in issues):
         raise typer.Exit(2)
     failed = any(i.level is Level.ERROR or (strict and i.level is Level.WARNING) for i in issues)
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command("test")
+def golden_test(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="YAML files or folders [default: metric_defs].")
+    ] = None,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            help="Run on this engine instead of an in-memory DuckDB (SQLAlchemy URL or duckdb:///file): "
+            "the data goes into a scratch schema, dropped after."
+        ),
+    ] = None,
+) -> None:
+    """Run the golden tests (`tests:`) of the definitions. Exit 0 all pass, 1 a failure, 2 usage errors.
+
+    Example: caliber test metric_defs/ --warehouse postgresql+psycopg://ci@localhost/scratch
+    """
+    from catalog.connect import ConnectError
+    from catalog.golden.runner import render as render_outcomes
+    from catalog.golden.runner import run_tests
+    from catalog.golden.spec import find_tests
+    from catalog.lint import lint_paths
+    from catalog.report import render
+
+    given = paths or [Path("metric_defs")]
+    result = lint_paths(given)
+    if any(i.code == "Y005" for i in result.issues):
+        typer.echo("\n".join(i.message for i in result.issues if i.code == "Y005"), err=True)
+        raise typer.Exit(2)
+    if result.errors:
+        typer.echo(render(result.errors, "text"))
+        typer.echo("the definitions have errors: fix them first (`caliber lint`)", err=True)
+        raise typer.Exit(1)
+    tests = find_tests(given)
+    if not tests:
+        typer.echo(f"no golden tests under {', '.join(map(str, given))}", err=True)
+        raise typer.Exit(2)
+    try:
+        outcomes = run_tests(tests, result.catalog, warehouse)
+    except ConnectError as err:
+        typer.echo(f"{err}\n  hint: {err.hint}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(render_outcomes(outcomes))
+    raise typer.Exit(0 if all(o.status == "passed" for o in outcomes) else 1)
 
 
 @app.command("conflicts")
@@ -425,6 +483,100 @@ def _pick_token(tokens: list[TokenRecord], name_or_id: str) -> TokenRecord | str
 
 def _minute(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+import_app = typer.Typer(
+    no_args_is_help=True, help="Translate dbt/MetricFlow or Ossie YAML into definitions."
+)
+app.add_typer(import_app, name="import")
+export_app = typer.Typer(
+    no_args_is_help=True, help="Translate definitions into dbt/MetricFlow or Ossie YAML."
+)
+app.add_typer(export_app, name="export")
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="Report: text | json")]
+ForceOption = Annotated[bool, typer.Option(help="Replace files that exist (otherwise nothing is written).")]
+StrictOption = Annotated[bool, typer.Option(help="Exit 1 when anything was left out or changed.")]
+StageOption = Annotated[str, typer.Option(help="AARRR stage of imported metrics without one.")]
+OwnerOption = Annotated[str, typer.Option(help="Owner of imported metrics without one [default: namespace].")]
+DefsOption = Annotated[list[Path] | None, typer.Option("--defs", help="Definitions [default: metric_defs].")]
+
+
+@import_app.command("dbt")
+def import_dbt(
+    path: Annotated[Path, typer.Argument(help="dbt project, MetricFlow manifest folder or YAML file.")],
+    out: Annotated[Path, typer.Option(help="Folder to write <namespace>/*.yaml under.")] = Path(
+        "metric_defs"
+    ),
+    namespace: Annotated[str | None, typer.Option(help="Namespace [default: the folder name].")] = None,
+    fmt: FormatOption = "text",
+    force: ForceOption = False,
+    strict: StrictOption = False,
+    stage: StageOption = "revenue",
+    owner: OwnerOption = "",
+    schema: Annotated[
+        str,
+        typer.Option(help="Schema of tables dbt names without one (its target schema).", show_default=True),
+    ] = "analytics",
+) -> None:
+    """Write Caliber definitions for dbt semantic models and metrics, and report what was not translated."""
+    from catalog.interchange import commands
+
+    text, code = commands.import_dbt(path, out, namespace, fmt, force, strict, stage, owner, schema)
+    typer.echo(text, err=code == 2)
+    raise typer.Exit(code)
+
+
+@import_app.command("ossie")
+def import_ossie(
+    path: Annotated[Path, typer.Argument(help="Ossie (0.1.1) YAML file or folder.")],
+    out: Annotated[Path, typer.Option(help="Folder to write <model>/*.yaml under.")] = Path("metric_defs"),
+    fmt: FormatOption = "text",
+    force: ForceOption = False,
+    strict: StrictOption = False,
+    stage: StageOption = "revenue",
+    owner: OwnerOption = "",
+) -> None:
+    """Write Caliber definitions for Ossie semantic models, and report what was not translated."""
+    from catalog.interchange import commands
+
+    text, code = commands.import_ossie(path, out, fmt, force, strict, stage, owner)
+    typer.echo(text, err=code == 2)
+    raise typer.Exit(code)
+
+
+@export_app.command("dbt")
+def export_dbt(
+    out: Annotated[Path, typer.Option(help="Folder for semantic_models.yaml and metrics.yaml.")],
+    defs: DefsOption = None,
+    time_spine: Annotated[
+        str | None, typer.Option(help="Day time spine table (schema.table), for project_configuration.yaml.")
+    ] = None,
+    fmt: FormatOption = "text",
+    force: ForceOption = False,
+    strict: StrictOption = False,
+) -> None:
+    """Write MetricFlow YAML for the definitions, and report what has no dbt equivalent."""
+    from catalog.interchange import commands
+
+    text, code = commands.export_dbt(defs or [Path("metric_defs")], out, fmt, force, strict, time_spine)
+    typer.echo(text, err=code == 2)
+    raise typer.Exit(code)
+
+
+@export_app.command("ossie")
+def export_ossie(
+    defs: DefsOption = None,
+    out: Annotated[Path | None, typer.Option(help="File to write [default: standard output].")] = None,
+    fmt: FormatOption = "text",
+    force: ForceOption = False,
+    strict: StrictOption = False,
+) -> None:
+    """Write an Ossie 0.1.1 document for the definitions, and report what has no Ossie equivalent."""
+    from catalog.interchange import commands
+
+    text, code = commands.export_ossie(defs or [Path("metric_defs")], out, fmt, strict, force)
+    typer.echo(text, err=code == 2)
+    raise typer.Exit(code)
 
 
 def main() -> None:

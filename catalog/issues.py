@@ -95,6 +95,14 @@ CODES: dict[str, tuple[Level, str]] = {
     "C002": (Level.WARNING, "same caliber under another name"),
     "C003": (Level.ERROR, "shares a standard metric's name or label without declaring an override"),
     "C004": (Level.ERROR, "override names an unknown or non-standard metric"),
+    # D: definitions against the real warehouse (catalog/warehouse_check.py, `caliber lint --warehouse`)
+    "D001": (Level.ERROR, "source table not found in the warehouse"),
+    "D002": (Level.ERROR, "column not found in the warehouse table"),
+    "D003": (Level.ERROR, "column's type in the warehouse does not match its declared type"),
+    "D004": (Level.ERROR, "time column is not a date or timestamp in the warehouse"),
+    "D005": (Level.ERROR, "sum or avg over a column that is not numeric in the warehouse"),
+    "D006": (Level.ERROR, "join key columns have different types in the warehouse"),
+    "D007": (Level.ERROR, "warehouse cannot be reached or read"),
     # E: compiling a metric query (catalog/compile)
     "E001": (Level.ERROR, "unknown metric in a query"),
     "E002": (Level.ERROR, "unknown dimension in a query"),
@@ -105,6 +113,12 @@ CODES: dict[str, tuple[Level, str]] = {
     "E007": (Level.ERROR, "invalid time range or grain"),
     "E008": (Level.ERROR, "pinned metric version unavailable"),
     "E009": (Level.ERROR, "order_by names a column that is not in the result"),
+    # T: golden tests (catalog/golden, `caliber test`)
+    "T001": (Level.ERROR, "test data cannot be read"),
+    "T002": (Level.ERROR, "test data does not fit the sources"),
+    "T003": (Level.ERROR, "statement not allowed in a SQL data file"),
+    "T004": (Level.ERROR, "test query cannot be compiled or run"),
+    "T005": (Level.ERROR, "golden test failed: rows differ from `expected`, or the invariant does not hold"),
     # I: internal
     "I001": (Level.ERROR, "internal error in a rule (please report)"),
     # H: HTTP requests to the service (app/problems.py)

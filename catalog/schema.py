@@ -9,6 +9,7 @@ documents every field; keep them together.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -107,3 +108,35 @@ class MetricBase(Strict):
     tags: list[Name] = Field(default_factory=list)
     dimensions: list[Name] = Field(default_factory=list)
     """Dimensions the metric promises to be sliceable by; lint checks each has a many-to-one join path."""
+
+
+class GoldenRangeDef(Strict):
+    """Half-open `[start, end)`, dates written `2024-01-01`."""
+
+    start: Annotated[date, Field(strict=False)]
+    end: Annotated[date, Field(strict=False)]
+
+
+class GoldenQueryDef(Strict):
+    """The metric query a golden test runs (`caliber test`), as `caliber compile` takes it."""
+
+    metrics: list[Name] = Field(default_factory=list)
+    by: list[Name] = Field(default_factory=list)
+    grain: Literal["day", "week", "month", "quarter", "year"] | None = None
+    where: SqlText | None = None
+    time_range: GoldenRangeDef | None = None
+
+
+GoldenValue = str | int | float | bool | None
+
+
+class GoldenTestDef(Strict):
+    """A query over data the definitions ship, with the rows it must return or an invariant of its rows."""
+
+    description: Text | None = None
+    data: Name | dict[Name, Name]
+    """A folder of `<table>.csv` files, a `.sql` file, or `{table: file.csv}`; relative to the YAML file."""
+    query: GoldenQueryDef
+    expected: list[dict[Name, GoldenValue]] | None = None
+    invariant: SqlText | None = None
+    tolerance: Annotated[float, Field(ge=0, le=1, strict=False)] = 1e-6

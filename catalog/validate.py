@@ -17,16 +17,17 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ValidationError
 
+from catalog.golden.invariant import invariant_problems
 from catalog.issues import Issue, issue
 from catalog.load import Document
 from catalog.metric_types.base import MetricType
 from catalog.metric_types.registry import by_name
-from catalog.schema import DimensionDef, SourceDef
+from catalog.schema import DimensionDef, GoldenTestDef, SourceDef
 from catalog.table_names import table_problem
 
 Kind = Literal["sources", "dimensions", "metrics"]
 KINDS: tuple[Kind, ...] = ("sources", "dimensions", "metrics")
-FILE_FIELDS = ("namespace", *KINDS)
+FILE_FIELDS = ("namespace", *KINDS, "tests")
 STANDARD_TYPES = by_name()
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -106,7 +107,77 @@ def validate_document(
             item, found = _validate_item(doc, kind, namespace, name, raw, allowed_schemas, types)
             issues.extend(found)
             items.append(item)
+    issues.extend(validate_tests(doc)[1])
     return items, issues
+
+
+def validate_tests(doc: Document) -> tuple[dict[str, GoldenTestDef], list[Issue]]:
+    """The golden tests of a document's `tests:` section that have a valid shape, and the issues of the rest.
+
+    Only the shape is checked here (and that an invariant is one allowed expression); `caliber test` reads
+    the data and runs the queries.
+    """
+    section = doc.data.get("tests") if isinstance(doc.data, dict) else None
+    if section is None:
+        return {}, []
+    if not isinstance(section, dict):
+        hint = "write `tests:` followed by indented test names"
+        return {}, [issue("S003", "`tests` must be a mapping of name → test", doc.position(("tests",)), hint)]
+    tests: dict[str, GoldenTestDef] = {}
+    issues: list[Issue] = []
+    for name, raw in section.items():
+        path = ("tests", name)
+        found: list[Issue] = []
+        if not SNAKE_CASE.match(name):
+            found.append(
+                issue(
+                    "S005",
+                    f"test name {name!r} is not snake_case",
+                    doc.position(path),
+                    f"rename it to {_snake(name)!r}",
+                )
+            )
+        if not isinstance(raw, dict):
+            issues.extend(
+                [*found, issue("S003", f"test {name!r} must be a mapping of fields", doc.position(path))]
+            )
+            continue
+        try:
+            test = GoldenTestDef.model_validate(raw)
+        except ValidationError as err:
+            found.extend(
+                _from_pydantic(doc, path, GoldenTestDef, e)
+                for e in err.errors(include_url=False)[:_MAX_ERRORS_PER_ITEM]
+            )
+            issues.extend(found)
+            continue
+        if (test.expected is None) == (test.invariant is None):
+            found.append(
+                issue(
+                    "S002",
+                    f"test {name!r} needs either `expected` rows or an `invariant`, not both",
+                    doc.position(path),
+                    "add `expected:` (a list of rows) or `invariant:` (e.g. `gmv >= net_gmv`)",
+                )
+            )
+        if test.expected is not None and not test.query.metrics:
+            found.append(
+                issue(
+                    "S002",
+                    f"test {name!r} expects rows but its query asks for no metric",
+                    doc.position((*path, "query")),
+                    "add `metrics: [...]` under `query:`",
+                )
+            )
+        if test.invariant is not None:
+            for problem in invariant_problems(test.invariant):
+                found.append(
+                    issue(problem.code, problem.message, doc.position((*path, "invariant")), problem.hint)
+                )
+        issues.extend(found)
+        if not found:
+            tests[name] = test
+    return tests, issues
 
 
 def _validate_item(

@@ -9,6 +9,7 @@ job in a worker thread (`app.heavy`), where it cannot stall the other requests o
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -17,10 +18,16 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app.deps import HeavyDep, Linter, RepoDep
 from app.problems import ApiProblem, problem_responses
+from app.routers.query import service_warehouse
 from app.schemas import EXAMPLE_FILES, FileBundle, FileName, IssuePublic
+from app.warehouse import Warehouse, WarehouseError
+from catalog.connect import ConnectError, TableColumns
 from catalog.issues import Location, issue
+from catalog.model import LintResult
+from catalog.warehouse_check import check_with, locate_in_texts
 
 router = APIRouter(prefix="/v1/lint", tags=["lint"])
+log = logging.getLogger("caliber.app")
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
 
@@ -49,7 +56,7 @@ _BODY = {
 @router.post(
     "",
     response_model=LintReport,
-    responses=problem_responses(400, 401, 413, 415),
+    responses=problem_responses(400, 401, 404, 413, 415),
     openapi_extra={"requestBody": _BODY},
 )
 async def lint(
@@ -60,11 +67,22 @@ async def lint(
     file: Annotated[
         FileName, Query(description="Path of a raw YAML body; its folder is the namespace.")
     ] = "default/input.yaml",
+    warehouse: Annotated[
+        bool,
+        Query(description="Also check tables, columns and their types against the service's warehouse."),
+    ] = False,
 ) -> LintReport:
     """Lint a bundle `{"files": {"growth/x.yaml": "..."}}` (JSON) or one raw YAML document (`text/yaml`)
-    over the published catalog."""
+    over the published catalog.
+
+    With `warehouse=true`, the definitions are also checked against the service's warehouse, read-only
+    (codes D001–D007, as `caliber lint --warehouse`); 404 when the service has no warehouse.
+    """
+    store = service_warehouse(request) if warehouse else None
     files = await _files(request, file)
     result = await heavy.run(repo.check, files)
+    if store is not None:
+        result = await heavy.run(_against_warehouse, result, store, files)
     errors = len(result.errors)
     return LintReport(
         ok=result.ok,
@@ -74,6 +92,21 @@ async def lint(
         metrics=sum(1 for m in result.catalog.metrics.values() if m.location.file in files),
         issues=[IssuePublic.of(i) for i in result.issues],
     )
+
+
+def _against_warehouse(result: LintResult, warehouse: Warehouse, files: dict[str, str]) -> LintResult:
+    def columns(tables: list[str]) -> dict[str, TableColumns | None]:
+        try:
+            return warehouse.columns(tables)
+        except WarehouseError:
+            # The error names a path on the server: it goes to the operator's log, not to the client.
+            log.exception("lint against the warehouse: the warehouse cannot be read")
+            raise ConnectError(
+                "the service's warehouse cannot be read",
+                "the service's operator should check CALIBER_WAREHOUSE_PATH",
+            ) from None
+
+    return check_with(result, columns, locate_in_texts(files), Location("warehouse"))
 
 
 async def _files(request: Request, file: str) -> dict[str, str]:

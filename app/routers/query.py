@@ -41,7 +41,8 @@ class QueryResult(BaseModel):
     warnings: list[str]
 
 
-def _warehouse(request: Request) -> Warehouse:
+def service_warehouse(request: Request) -> Warehouse:
+    """The service's warehouse; 404 (H004) when it has none."""
     warehouse: Warehouse | None = getattr(request.app.state, "warehouse", None)
     if warehouse is None:
         raise ApiProblem(
@@ -77,7 +78,7 @@ def run_query(  # sync: FastAPI runs it in a worker thread, off the event loop
     read: Querying,
 ) -> QueryResult:
     """Compile the query for DuckDB (whatever `dialect` says) and return its rows from the warehouse."""
-    warehouse = _warehouse(request)
+    warehouse = service_warehouse(request)
     compiled = compile_query(query.model_copy(update={"dialect": "duckdb"}), read.catalog, pins=read.repo.pin)
     try:
         result = warehouse.run(compiled.sql)

@@ -54,7 +54,7 @@ def file_definition(types: tuple[MetricType[Any], ...] = METRIC_TYPES) -> type[B
     >>> file_definition().model_validate({"metrics": {}}).metrics
     {}
     """
-    from catalog.schema import DimensionDef, Name, SourceDef, Strict
+    from catalog.schema import DimensionDef, GoldenTestDef, Name, SourceDef, Strict
 
     # A discriminated union of the types' models, built at run time: `Any` to the type checker.
     metric: Any = Annotated[Union[tuple(kind.definition() for kind in types)], Field(discriminator="type")]  # noqa: UP007
@@ -66,5 +66,6 @@ def file_definition(types: tuple[MetricType[Any], ...] = METRIC_TYPES) -> type[B
         sources=(dict[Name, SourceDef], Field(default_factory=dict)),
         dimensions=(dict[Name, DimensionDef], Field(default_factory=dict)),
         metrics=(dict[Name, metric], Field(default_factory=dict)),
+        tests=(dict[Name, GoldenTestDef], Field(default_factory=dict)),
     )
     return model
