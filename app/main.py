@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from app import problems, web
+from app import mcp_http, problems, web
 from app.current import CurrentCatalog
 from app.limits import BodyLimit
 from app.response_cache import ResponseCache
@@ -60,7 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.prepare_on_start:
             for line in await run_in_threadpool(prepare, repo, settings):
                 log.info(line)
-        yield
+        async with mcp_http.running(_app):
+            yield
         if warehouse is not None:
             warehouse.close()
         repo.engine.dispose()
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, metrics, catalog_objects, compile, query, conflicts, lint, publish, audit, tokens):
         app.include_router(module.router)
     web.install(app)
+    mcp_http.install(app)
     return app
 
 
