@@ -3,7 +3,8 @@
     uvicorn --factory app.main:create_app        # what `caliber serve` runs
 
 Routers translate HTTP to calls of `catalog/` and back; errors leave as `application/problem+json`
-(`app.problems`); bodies over `max_body_bytes` are refused before they are read (`app.limits`).
+(`app.problems`); bodies over `max_body_bytes` are refused before they are read (`app.limits`). AI agents
+reach the same catalog over MCP at `/mcp`, behind the same auth (`app.mcp_http`).
 """
 
 from __future__ import annotations

@@ -56,6 +56,15 @@ MAX_ROWS = 1000
 """The most rows `run_query` returns: an agent's context is small, and a metric answer rarely needs more."""
 DEFAULT_ROWS = 200
 
+TOOL_ACTIONS: dict[str, ActionName] = {
+    "search_metrics": "read",
+    "get_caliber_card": "read",
+    "list_dimensions": "read",
+    "compile_query": "compile",
+    "run_query": "query",
+}
+"""The action of the role table each tool needs (docs/mcp.md shows it); the resources need `read`."""
+
 Caller = Callable[[], Awaitable[TokenRecord | None]]
 """Who is calling, checked anew on every call (a revoked token fails at once); raises a 401 `ApiProblem`."""
 
@@ -188,19 +197,19 @@ class Refused(Exception):
 
 
 def build_server(backend: Backend) -> MCPServer:
-    """The MCP server over `backend`: tools and resources, every one checking the caller's rights.
+    """The MCP server over `backend`: the tools of `TOOL_ACTIONS` and the metric resources, every one
+    checking the caller's rights on every call.
 
-    >>> server = build_server(backend)                     # doctest: +SKIP
-    >>> sorted(t.name for t in await server.list_tools())  # doctest: +SKIP
-    ['compile_query', 'get_caliber_card', 'list_dimensions', 'run_query', 'search_metrics']
+        server = build_server(Backend(repo, settings, CurrentCatalog(repo), None, stdio_caller(repo, None)))
+        tools = await server.list_tools()      # search_metrics, get_caliber_card, … run_query
     """
     server = MCPServer("caliber", instructions=INSTRUCTIONS, version="1", log_level="WARNING")
     views = ViewCache()
     read_only = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
 
-    async def answer(action: ActionName, work: Callable[[LintResult], BaseModel]) -> CallToolResult:
+    async def answer(tool: str, work: Callable[[LintResult], BaseModel]) -> CallToolResult:
         try:
-            current = await _allowed(backend, action)
+            current = await _allowed(backend, TOOL_ACTIONS[tool])
             model = await anyio.to_thread.run_sync(work, current)
         except Refused as refused:
             return _error(refused.issues)
@@ -237,7 +246,7 @@ def build_server(backend: Backend) -> MCPServer:
             hits, total = search_metrics(view, text, stage.value if stage else None, namespace, limit, lang)
             return SearchAnswer(items=hits, total=total)
 
-        return await answer("read", work)
+        return await answer("search_metrics", work)
 
     @server.tool(
         description="The caliber card of one metric: label, description, type, its definition in words "
@@ -249,7 +258,9 @@ def build_server(backend: Backend) -> MCPServer:
     async def get_caliber_card(
         metric: MetricArg, lang: LangArg = "en"
     ) -> Annotated[CallToolResult, CaliberCard]:
-        return await answer("read", lambda current: _card(backend.repo, current.catalog, metric, lang))
+        return await answer(
+            "get_caliber_card", lambda current: _card(backend.repo, current.catalog, metric, lang)
+        )
 
     @server.tool(
         description="The dimensions one metric can be grouped and filtered by, with labels: the keys to use "
@@ -266,7 +277,7 @@ def build_server(backend: Backend) -> MCPServer:
                 metric=key, dimensions=dimensions_of(current.catalog, key, lang), grains=list(GRAINS)
             )
 
-        return await answer("read", work)
+        return await answer("list_dimensions", work)
 
     @server.tool(
         name="compile_query",
@@ -312,7 +323,7 @@ def build_server(backend: Backend) -> MCPServer:
                 warnings=list(compiled.warnings),
             )
 
-        return await answer("compile", work)
+        return await answer("compile_query", work)
 
     @server.tool(
         description="Run a metric query on the service's warehouse and get the rows, with the caliber card "
@@ -372,7 +383,7 @@ def build_server(backend: Backend) -> MCPServer:
                 warnings=list(compiled.warnings),
             )
 
-        return await answer("query", work)
+        return await answer("run_query", work)
 
     @server.resource(
         "caliber://metrics",

@@ -8,6 +8,7 @@ team's variant) sums every order.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -25,9 +26,12 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult
 
+from app.current import CurrentCatalog
+from app.mcp_server import TOOL_ACTIONS, Backend, build_server, stdio_caller
 from app.settings import Settings
 from app.startup import prepare
 from catalog.store.repository import Repository
+from catalog.store.roles import ACTIONS
 from tests.live_server import REPO_ROOT, live_server
 
 DEFS = REPO_ROOT / "tests" / "fixtures" / "mcp"
@@ -422,6 +426,25 @@ def test_tool_descriptions_steer_an_agent_to_the_standard_metric(open_server: st
     over_http(open_server, session)
 
 
+def test_over_http_a_page_of_another_origin_is_refused_and_only_post_is_served(open_server: str) -> None:
+    listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    accept = {"Accept": "application/json, text/event-stream"}
+    for origin in ("http://evil.example", "http://127.0.0.1.evil.example:8000", "null"):
+        response = httpx.post(f"{open_server}/mcp", json=listing, headers={**accept, "Origin": origin})
+        assert response.status_code == 403, origin
+        assert [e["code"] for e in response.json()["errors"]] == ["H011"]
+    local = httpx.post(
+        f"{open_server}/mcp", json=listing, headers={**accept, "Origin": "http://localhost:6274"}
+    )
+    assert local.status_code == 200
+    assert "search_metrics" in {t["name"] for t in local.json()["result"]["tools"]}
+    for method in ("GET", "DELETE"):
+        response = httpx.request(method, f"{open_server}/mcp", headers=accept, timeout=10)
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+        assert [e["code"] for e in response.json()["errors"]] == ["H009"]
+
+
 def test_over_http_with_closed_reads_an_anonymous_caller_gets_a_401_and_nothing_else(
     closed_server: str,
 ) -> None:
@@ -465,3 +488,13 @@ def test_over_http_with_closed_reads_a_token_holder_queries_until_the_token_is_r
         over_http(closed_server, session, token=token, statuses=statuses)
     assert failure.group_contains(MCPError)
     assert statuses and set(statuses) == {401}
+
+
+def test_the_docs_list_every_tool_with_the_action_it_needs(tmp_path: Path) -> None:
+    repo = Repository.from_url(f"sqlite:///{tmp_path / 'catalog.db'}")
+    settings = Settings(database_url=str(repo.engine.url), warehouse_path=None)
+    server = build_server(Backend(repo, settings, CurrentCatalog(repo), None, stdio_caller(repo, None)))
+    assert {t.name for t in anyio.run(server.list_tools)} == set(TOOL_ACTIONS)
+    documented = re.findall(r"^\| `(\w+)` \| (\w+) \|", (REPO_ROOT / "docs" / "mcp.md").read_text(), re.M)
+    assert dict(documented) == TOOL_ACTIONS
+    assert set(TOOL_ACTIONS.values()) <= {a.name for a in ACTIONS}
