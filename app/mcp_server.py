@@ -23,6 +23,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -30,7 +31,6 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.cards import CaliberCard, DimensionInfo, Lang, MetricHit, caliber_card, dimensions_of, search_metrics
 from app.current import CurrentCatalog
@@ -559,12 +559,8 @@ def serve_stdio(token: str | None, settings: Settings | None = None) -> int:
     settings = settings or Settings()
     repo = Repository.from_url(settings.database_url)
     try:
-        try:
-            repo.revision()
-        except SQLAlchemyError as err:
-            _say(
-                f"the catalog store {repo.engine.url!r} is not ready ({type(err).__name__}): run `caliber serve` once, or `caliber db upgrade` and `caliber publish`"
-            )
+        if (unready := _unready(repo)) is not None:
+            _say(f"{unready}: run `caliber serve` once, or `caliber db upgrade` and `caliber publish`")
             return 2
         if token is not None and repo.verify_token(token) is None:
             _say("the token is unknown or revoked; create one with `caliber token create --role reader`")
@@ -585,6 +581,21 @@ def serve_stdio(token: str | None, settings: Settings | None = None) -> int:
     finally:
         repo.engine.dispose()
     return 0
+
+
+def _unready(repo: Repository) -> str | None:
+    """Why the store cannot be served as it is; None when it can. Reads only: a missing SQLite file is
+    not created."""
+    url = repo.engine.url
+    where = url.render_as_string(hide_password=True)
+    on_disk = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if on_disk and not Path(str(url.database)).is_file():
+        return f"there is no catalog store at {where}"
+    try:
+        repo.revision()
+    except Exception as err:  # any driver's error: the store is unreachable or not migrated
+        return f"the catalog store at {where} cannot be read ({str(err).splitlines()[0]})"
+    return None
 
 
 def _say(message: str) -> None:

@@ -301,20 +301,34 @@ def test_over_stdio_with_closed_reads_a_reader_token_may_query_until_it_is_revok
     over_stdio(shop, session, token=token, CALIBER_OPEN_READS="false")
 
 
-def test_an_unknown_token_stops_caliber_mcp_before_it_serves(shop: Shop) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "catalog.cli", "mcp", "--token", "cal_not_a_token"],
-        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin", **shop.env()},
+def caliber_mcp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`caliber mcp` with nothing on stdin: what it says before serving, and its exit status."""
+    return subprocess.run(
+        [sys.executable, "-m", "catalog.cli", "mcp", *args],
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin", **env},
         cwd=REPO_ROOT,
         input="",
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_an_unknown_token_stops_caliber_mcp_before_it_serves(shop: Shop) -> None:
+    done = caliber_mcp(shop.env(), "--token", "cal_not_a_token")
     assert done.returncode == 2
     assert done.stdout == ""
     assert "the token is unknown or revoked" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_caliber_mcp_without_a_store_says_how_to_make_one_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "catalog.db"
+    done = caliber_mcp({"CALIBER_DATABASE_URL": f"sqlite:///{missing}"})
+    assert done.returncode == 2
+    assert "there is no catalog store" in done.stderr and "caliber serve" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not missing.exists()
 
 
 # -- streamable HTTP --------------------------------------------------------------------------------------
