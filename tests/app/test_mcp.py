@@ -389,6 +389,10 @@ def test_over_http_a_query_that_tries_to_write_cannot(shop: Shop, open_server: s
         assert answer["rows"] in ([], [[0]])
         answer = ok(await client.call_tool("run_query", {"metrics": ["order_amount"]}))
         assert answer["rows"] == [[475.5]]
+        # Nothing writes: there is no tool to publish or deprecate with.
+        for write in ("publish", "deprecate"):
+            result = await client.call_tool(write, {"files": {"shop/x.yaml": "metrics: {}"}})
+            assert result.is_error
 
     over_http(open_server, session)
     assert shop.orders() == len(ORDERS)
