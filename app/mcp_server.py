@@ -46,7 +46,7 @@ from catalog.lint import LintResult
 from catalog.model import GRAINS, Catalog, Grain, Metric
 from catalog.query import MAX_DIMENSIONS, MAX_FILTERS, MAX_METRICS, Filter, MetricQuery, TimeRange
 from catalog.schema import Stage
-from catalog.store.records import TokenRecord
+from catalog.store.records import DefinitionRecord, TokenRecord
 from catalog.store.repository import Repository
 from catalog.store.roles import ActionName
 
@@ -407,17 +407,17 @@ def build_server(backend: Backend) -> MCPServer:
         current = await _resource_access(backend)
 
         def work() -> str:
-            metric, _version = _metric(backend.repo, current.catalog, key)
-            record = backend.repo.get_metric(metric.key)
-            return json.dumps(
-                {
-                    "en": _card(backend.repo, current.catalog, key, "en").model_dump(mode="json"),
-                    "zh": _card(backend.repo, current.catalog, key, "zh").model_dump(mode="json"),
-                    "definition": dict(record.definition) if record else None,
-                },
-                ensure_ascii=False,
-                default=_json_default,
+            metric, pinned = _metric(backend.repo, current.catalog, key)
+            stored = (
+                backend.repo.version(metric.key, pinned) if pinned else backend.repo.get_metric(metric.key)
             )
+            number = pinned or (stored.version if isinstance(stored, DefinitionRecord) else 0)
+            cards = {
+                lang: caliber_card(current.catalog, metric, number, lang).model_dump(mode="json")
+                for lang in ("en", "zh")
+            }
+            definition = dict(stored.definition) if stored else None
+            return json.dumps({**cards, "definition": definition}, ensure_ascii=False, default=_json_default)
 
         try:
             return await anyio.to_thread.run_sync(work)

@@ -227,6 +227,8 @@ def test_over_stdio_the_caliber_card_states_the_caliber_in_english_and_chinese(s
         assert zh["formula"].startswith("成交总额 除以 支付订单数")
         assert zh["components"] == ["shop.gmv", "shop.paid_orders"]
         assert zh["filters"] == ["shop.gmv: status = 'paid'", "shop.paid_orders: status = 'paid'"]
+        codes, text = refused(await client.call_tool("get_caliber_card", {"metric": "gmv@9"}))
+        assert codes == ["E008"] and "versions are 1 to 1" in text
         dimensions = ok(await client.call_tool("list_dimensions", {"metric": "signups", "lang": "zh"}))
         assert [(d["key"], d["label"]) for d in dimensions["dimensions"]] == [
             ("shop.channel", "获客渠道"),
@@ -425,9 +427,13 @@ def test_over_http_resources_list_the_metric_library_and_one_definition(open_ser
             "shop.signups",
         ]
         assert [m["standard"] for m in library] == [True, True, False, False, False]
-        one = json.loads((await client.read_resource("caliber://metrics/shop.gmv")).contents[0].text)  # type: ignore[union-attr]
-        assert (one["en"]["label"], one["zh"]["label"]) == ("Gross merchandise value", "成交总额")
-        assert one["definition"]["filter"] == "status = 'paid'"
+        for uri in ("caliber://metrics/shop.gmv", "caliber://metrics/gmv@1"):
+            one = json.loads((await client.read_resource(uri)).contents[0].text)  # type: ignore[union-attr]
+            assert (one["en"]["label"], one["zh"]["label"]) == ("Gross merchandise value", "成交总额")
+            assert (one["en"]["key"], one["en"]["version"]) == ("shop.gmv", 1)
+            assert one["definition"]["filter"] == "status = 'paid'"
+        with pytest.raises(MCPError, match="E008"):
+            await client.read_resource("caliber://metrics/gmv@9")
 
     over_http(open_server, session)
 
