@@ -1,5 +1,5 @@
-"""`caliber` — the command line over the library: lint, compile, publish, serve, db, token, demo-data, import,
-export.
+"""`caliber` — the command line over the library: lint, compile, publish, serve, mcp, db, token, demo-data,
+import, export.
 
 Heavy modules (the compiler, the web app, the store) are imported inside the commands that need them, so
 `caliber lint` starts fast in CI.
@@ -295,6 +295,28 @@ def serve(
         reload=reload,
         access_log=False,
     )
+
+
+@app.command()
+def mcp(
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CALIBER_TOKEN",
+            show_default=False,
+            help="Act as the holder of this token (`caliber token create`); without one, as an anonymous "
+            "caller (refused everything when CALIBER_OPEN_READS=false).",
+        ),
+    ] = None,
+) -> None:
+    """Serve the catalog to an AI agent over MCP on stdin/stdout (the service also serves it at /mcp).
+
+    Settings come from CALIBER_* variables, as for `caliber serve`: the store, the warehouse, open reads.
+    The tools search metrics, show caliber cards and dimensions, compile and run metric queries. See docs/mcp.md.
+    """
+    from app.mcp_server import serve_stdio
+
+    raise typer.Exit(serve_stdio(token))
 
 
 DbOption = Annotated[
