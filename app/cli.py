@@ -1,6 +1,7 @@
-"""`caliber`: the library's commands (`catalog.cli`) and `serve`, which runs this service.
+"""`caliber`: the library's commands (`catalog.cli`) and those of this service, `serve` and `mcp`.
 
 caliber serve --workers 2        # migrate and seed once, then uvicorn with two worker processes
+caliber mcp                      # the catalog for an AI agent, over MCP on stdin/stdout
 """
 
 from __future__ import annotations
@@ -60,8 +61,34 @@ def serve(
     )
 
 
+@app.command()
+def mcp(
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CALIBER_TOKEN",
+            show_default=False,
+            help="Act as the holder of this token (`caliber token create`); without one, as an anonymous "
+            "caller (refused everything when CALIBER_OPEN_READS=false).",
+        ),
+    ] = None,
+) -> None:
+    """Serve the catalog to an AI agent over MCP on stdin/stdout (the service also serves it at /mcp).
+
+    Settings come from CALIBER_* variables, as for `caliber serve`: the store, the warehouse, open reads.
+    The tools search metrics, show caliber cards and dimensions, compile and run metric queries. See docs/mcp.md.
+    """
+    from app.mcp_server import serve_stdio
+
+    raise typer.Exit(serve_stdio(token))
+
+
 def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -123,6 +123,22 @@ def _check(name: ActionName, who: TokenRecord | None, settings: Settings) -> Tok
     )
 
 
+async def token_holder(repo: Repository, token: str | None) -> TokenRecord | None:
+    """The holder of `token` (None: anonymous), looked up as every route looks it up; a 401 when it is unknown
+    or revoked. For callers that are not FastAPI routes, such as the MCP server (`app.mcp_server`)."""
+    credentials = None if token is None else HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
+    return await _principal(repo, credentials)
+
+
+def check_action(name: ActionName, who: TokenRecord | None, settings: Settings) -> TokenRecord | None:
+    """`who` when it may do the action `name`; else the 401 or 403 `ApiProblem` a route would answer.
+
+    >>> check_action("read", None, Settings(open_reads=True)) is None
+    True
+    """
+    return _check(name, who, settings)
+
+
 def _caller(name: ActionName) -> Callable[[TokenRecord | None, Settings], Awaitable[TokenRecord | None]]:
     async def allowed(who: Principal, settings: SettingsDep) -> TokenRecord | None:
         return _check(name, who, settings)

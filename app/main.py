@@ -3,7 +3,8 @@
     uvicorn --factory app.main:create_app        # what `caliber serve` runs
 
 Routers translate HTTP to calls of `catalog/` and back; errors leave as `application/problem+json`
-(`app.problems`); bodies over `max_body_bytes` are refused before they are read (`app.limits`).
+(`app.problems`); bodies over `max_body_bytes` are refused before they are read (`app.limits`). AI agents
+reach the same catalog over MCP at `/mcp`, behind the same auth (`app.mcp_http`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from app import problems, web
+from app import mcp_http, problems, web
 from app.current import CurrentCatalog
 from app.heavy import HeavyJobs
 from app.limits import BodyLimit
@@ -66,7 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.prepare_on_start:
             for line in await run_in_threadpool(prepare, repo, settings):
                 log.info(line)
-        yield
+        async with mcp_http.running(_app):
+            yield
         if warehouse is not None:
             warehouse.close()
         repo.engine.dispose()
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, metrics, catalog_objects, compile, query, conflicts, lint, publish, audit, tokens):
         app.include_router(module.router)
     web.install(app)
+    mcp_http.install(app)
     return app
 
 

@@ -1,7 +1,7 @@
 """The library's command line: lint, conflicts, compile, test, publish, db, token, demo-data, import, export.
 
-The `caliber` program is `app.cli`, which adds `serve` (the service) to these commands: the library never
-imports the service. Heavy modules (the compiler, the store) are imported inside the commands that need them,
+The `caliber` program is `app.cli`, which adds `serve` (the service) and `mcp` to these commands: the library
+never imports the service. Heavy modules (the compiler, the store) are imported inside the commands that need them,
 so `caliber lint` starts fast in CI.
 """
 

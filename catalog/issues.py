@@ -132,6 +132,7 @@ CODES: dict[str, tuple[Level, str]] = {
     "H008": (Level.ERROR, "name is ambiguous across namespaces"),
     "H009": (Level.ERROR, "method not allowed"),
     "H010": (Level.ERROR, "the warehouse could not run the query"),
+    "H011": (Level.ERROR, "request from a web page of another origin"),
     "H500": (Level.ERROR, "internal server error (please report)"),
 }
 
