@@ -26,9 +26,8 @@ from catalog.store.repository import Repository
 class RevisionReads:
     """Fresh revisions from the blocking `read`, one read per batch of concurrent callers.
 
-    `in_thread=False` reads on the event loop at each call: right for a local SQLite file, where the read
-    takes ~10 us and a hop to a worker thread costs several times that (and waits for the GIL behind the
-    loop). Such a read blocks the loop, so no other request can be waiting for it: there is nothing to share.
+    `in_thread=False` reads on the event loop at each call: right for a local SQLite file, where a hop to a
+    worker thread costs several times the read (and waits for the GIL behind the loop). Such a read blocks the loop, so no other request can be waiting for it: there is nothing to share.
     """
 
     def __init__(self, read: Callable[[], str], in_thread: bool = True) -> None:
@@ -112,8 +111,8 @@ class CurrentCatalog:
 def settle_heap() -> None:
     """Move the long-lived catalog out of the garbage collector's sight, once per catalog.
 
-    Measured under load: with the catalog, its sqlglot trees and the caches tracked, each full collection took
-    90-110 ms, the p99 of every request it landed on. Frozen objects are skipped by the collector (reference
+    Measured under load: with the catalog, its sqlglot trees and the caches tracked, each full collection
+    became the p99 of every request it landed on. Frozen objects are skipped by the collector (reference
     counting still frees them); unfreezing and collecting first frees the cycles of the catalog this one
     replaces, which a freeze alone would keep for ever.
     """

@@ -64,7 +64,7 @@ async def get_catalog(current: Annotated[LintResult, Depends(get_current)]) -> C
 @dataclass(frozen=True, slots=True)
 class ReadContext:
     """What a read route needs, resolved as one dependency: FastAPI solves each dependency of a request
-    anew (~30 us apiece), and a read route used to take four."""
+    anew, and a read route used to take four."""
 
     repo: Repository
     current: LintResult
@@ -161,7 +161,7 @@ def _holder(name: ActionName) -> Callable[[TokenRecord | None, Settings], Awaita
 def _reading(name: ActionName) -> Callable[[Request], Awaitable[ReadContext]]:
     async def read_context(request: Request) -> ReadContext:
         # The bearer scheme is called here rather than declared as a sub-dependency, which FastAPI would
-        # solve anew on every request (~0.1 ms, a tenth of a compile request); `READ_SECURITY` documents it
+        # solve anew on every request, a noticeable share of a compile request; `READ_SECURITY` documents it
         # instead. Access is checked before the catalog is fetched: a refused request costs no store read.
         repo: Repository = request.app.state.repo
         who = await _principal(repo, await bearer_scheme(request))

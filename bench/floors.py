@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from bench.stats import Summary, summarize
-from catalog.compile.trees import clone
+from catalog.sqlexpr import clone
 
 
 @dataclass(frozen=True, slots=True)

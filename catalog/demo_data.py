@@ -562,7 +562,7 @@ def write_duckdb(tables: dict[str, Table], path: str) -> None:
             con.execute(f"DROP TABLE IF EXISTS {table.name}")
             con.execute(create_table_sql(table, "duckdb"))
             # One statement per table: each column goes in as one typed list parameter and UNNEST zips
-            # them back into rows (20k rows in well under a second; per-row executemany takes ~10 s).
+            # them back into rows (a per-row executemany is orders of magnitude slower).
             columns = [list(values) for values in zip(*table.rows, strict=True)]
             columns = columns or [[] for _ in table.columns]
             select = ", ".join(f"UNNEST(?::{ddl_type(kind, 'duckdb')}[])" for _name, kind in table.columns)

@@ -51,8 +51,8 @@ def _without_gc_pauses(run: Callable[P, R]) -> Callable[P, R]:
     """Pause the cyclic garbage collector for one lint run.
 
     Loading allocates millions of small containers that all stay alive until the catalog is built, so the
-    collector keeps re-scanning a growing heap for cycles that are not there: 37% of linting 10,000 metrics
-    (bench/scale.py). Collection resumes when the run ends; a caller that had disabled it keeps it off.
+    collector keeps re-scanning a growing heap for cycles that are not there (a large share of linting a big
+    catalog: bench/scale.py). Collection resumes when the run ends; a caller that had disabled it keeps it off.
     """
 
     @functools.wraps(run)

@@ -86,8 +86,8 @@ logging.getLogger("sqlglot").addFilter(lambda record: "Falling back to parsing" 
 # The one dialect every definition is written in. It is close to ANSI and portable through sqlglot.
 DEFINITION_DIALECT = "postgres"
 _DIALECT = Dialect.get_or_raise(DEFINITION_DIALECT)  # one instance: looking it up by name costs per call
-# Each thread keeps one parser and one tokenizer: `Dialect.parse` builds both per call, 40% of parsing a
-# short filter. Both reset themselves at the start of every call, so reuse after an error is safe.
+# Each thread keeps one parser and one tokenizer: `Dialect.parse` builds both per call, much of the cost of
+# parsing a short filter. Both reset themselves at the start of every call, so reuse after an error is safe.
 _tools = threading.local()
 
 
@@ -118,7 +118,7 @@ def parse_expression(
 ) -> tuple[ParsedExpr | None, tuple[SqlProblem, ...]]:
     """Parse `text` as one scalar expression (`role` names the field in messages).
 
-    Results are cached and shared: callers must `.copy()` the tree before changing it.
+    Results are cached and shared: callers must `clone` the tree before changing it.
     """
     try:
         trees = _parser().parse(_tokenize(text), text)
@@ -291,3 +291,43 @@ def _tokenize(text: str) -> list[Token]:
 
 def _first_line(err: Exception) -> str:
     return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+
+
+# -- building trees ---------------------------------------------------------------------------------------
+
+
+def clone(node: exp.Expr) -> exp.Expr:
+    """A deep copy of a tree without its token positions and comments: the one way the compiler copies
+    (`Expression.copy()` deep-copies through a memo and carries the parser's positions along)."""
+    args: dict[str, object] = {}
+    for key, value in node.args.items():
+        if isinstance(value, exp.Expr):
+            args[key] = clone(value)
+        elif type(value) is list:
+            args[key] = [clone(v) if isinstance(v, exp.Expr) else v for v in value]
+        else:
+            args[key] = value
+    return node.__class__(**args)
+
+
+def all_of(*conditions: exp.Expr) -> exp.Expr:
+    """`c1 AND c2 AND …`, taking the conditions as they are: what `exp.and_(*conditions, copy=False)` builds,
+    without the builder re-checking every operand as parseable text. Connectors are parenthesized alike."""
+    return _connected(exp.And, conditions)
+
+
+def any_of(*conditions: exp.Expr) -> exp.Expr:
+    """`c1 OR c2 OR …`, built like `all_of`."""
+    return _connected(exp.Or, conditions)
+
+
+def _connected(connector: type[exp.Connector], conditions: tuple[exp.Expr, ...]) -> exp.Expr:
+    first, *rest = conditions
+    result = _wrapped(first) if rest else first
+    for condition in rest:
+        result = connector(this=result, expression=_wrapped(condition))
+    return result
+
+
+def _wrapped(condition: exp.Expr) -> exp.Expr:
+    return exp.Paren(this=condition) if isinstance(condition, exp.Connector) else condition

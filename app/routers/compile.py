@@ -163,17 +163,17 @@ async def compile_get(
 
 
 INLINE = {"metrics": 8, "dimensions": 4, "filters": 8, "filter_values": 200, "where": 1_000}
-"""Largest query compiled on the event loop: usually under 2 ms (the 8 heaviest metrics of the standard
-library take ~15 ms). Every filter value is a literal to build and render, so the values of all filters count
-too. Anything larger compiles in a thread."""
+"""Largest query compiled on the event loop, where a compile is short enough not to hold up other requests
+(bench/RESULTS.md has the figures). Every filter value is a literal to build and render, so the values of all
+filters count too. Anything larger compiles in a thread."""
 
 
 async def compiled(query: MetricQuery, read: ReadContext) -> CompiledQuery:
-    """Compile a usual query on the event loop: it is CPU work of about half a millisecond, which a worker
-    thread would only make wait for the GIL (a thread hop doubled the time of a request). Two kinds go to a
-    thread so the loop keeps serving meanwhile: a large query (every metric of the standard library by month
-    takes ~85 ms, which would stall every other request of the worker), and a pinned one (`gmv@2`), which
-    reads its version from the store. Thread jobs are heavy jobs, limited in number (`app.heavy`)."""
+    """Compile a usual query on the event loop: it is short CPU work, which a worker thread would only make
+    wait for the GIL (a thread hop doubled the time of a request). Two kinds go to a thread so the loop keeps
+    serving meanwhile: a large query (every metric of the standard library by month would stall every other
+    request of the worker), and a pinned one (`gmv@2`), which reads its version from the store. Thread jobs
+    are heavy jobs, limited in number (`app.heavy`)."""
     if query.pinned or not inline(query):
         return await read.heavy.run(compile_query, query, read.catalog, pins=read.repo.pin)
     return compile_query(query, read.catalog, pins=read.repo.pin)

@@ -1,7 +1,7 @@
 """Compiled SQL laid out on several lines for reading, without re-generating it.
 
-Re-parsing and pretty-printing with sqlglot costs ~10 ms per statement and could, in some dialect, print
-something other than what the compiler produced. Instead the statement is tokenized with its dialect's own
+Re-parsing and pretty-printing with sqlglot is slow for a page and could, in some dialect, print something
+other than what the compiler produced. Instead the statement is tokenized with its dialect's own
 tokenizer and only the whitespace *between* tokens is changed: line breaks before clauses and subqueries,
 one select item per line. Every token keeps its exact text, so the statement means the same on every engine.
 

@@ -38,7 +38,7 @@ from catalog.compare.normalize import (
     prepare as prepare_tree,
 )
 from catalog.metric_types.atomic import Atomic
-from catalog.sqlexpr import DEFINITION_DIALECT
+from catalog.sqlexpr import DEFINITION_DIALECT, clone
 
 # Every aggregate Caliber offers ignores NULL inputs: agg(e) over all rows = agg(e) over rows where e is set.
 _NULL_IGNORING = ("sum", "count", "count_distinct", "avg", "min", "max")
@@ -216,11 +216,11 @@ def _aggregated(text: str) -> tuple[str, frozenset[str], frozenset[str]]:
     when: frozenset[str] = frozenset()
     if isinstance(value, exp.Case) and len(value.args["ifs"]) == 1 and value.args.get("default") is None:
         branch = value.args["ifs"][0]
-        when = predicate_terms(branch.this.copy())
-        value = branch.args["true"].copy()
+        when = predicate_terms(clone(branch.this))
+        value = clone(branch.args["true"])
     not_null: frozenset[str] = frozenset()
     if not isinstance(value, exp.Literal | exp.Star | exp.Boolean):
-        not_null = predicate_terms(exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())))
+        not_null = predicate_terms(exp.Not(this=exp.Is(this=clone(value), expression=exp.Null())))
     return render(value), when, not_null
 
 

@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from catalog.compare.canonical import Canonical
 from catalog.compare.normalize import render
-from catalog.sqlexpr import DEFINITION_DIALECT
+from catalog.sqlexpr import DEFINITION_DIALECT, clone
 
 ASPECTS_ZH = {
     "type": "指标类型",
@@ -163,7 +163,7 @@ def _named_leaves(form: Canonical) -> tuple[Canonical, ...]:
 
 
 def _readable(tree: exp.Expr, leaves: Mapping[str, Canonical], names: Mapping[str, str]) -> str:
-    tree = tree.copy()
+    tree = clone(tree)
     for column in list(tree.find_all(exp.Column)):
         leaf = leaves.get(column.name)
         if leaf is not None:

@@ -31,7 +31,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.optimizer.normalize import normalize
 from sqlglot.optimizer.simplify import simplify
 
-from catalog.sqlexpr import DEFINITION_DIALECT, parse_expression
+from catalog.sqlexpr import DEFINITION_DIALECT, all_of, clone, parse_expression
 
 _ASSOCIATIVE = (exp.And, exp.Or, exp.Add, exp.Mul)
 _PRECEDENCE: tuple[tuple[type[exp.Expr], ...], ...] = (
@@ -69,8 +69,8 @@ _AND = re.compile(r"\band\b")
 
 
 def render(tree: exp.Expr) -> str:
-    """The tree as text in the definition dialect (`tree.sql()` builds a generator and copies the tree on
-    every call, ten times the cost; one generator per thread, since a generator keeps state)."""
+    """The tree as text in the definition dialect, through one generator per thread (a generator keeps state;
+    `tree.sql()` would build a generator and copy the tree on every call)."""
     generator = getattr(_local, "generator", None)
     if generator is None:
         generator = _local.generator = Dialect.get_or_raise(DEFINITION_DIALECT).generator(comments=False)
@@ -91,7 +91,7 @@ def expression_tree(text: str) -> exp.Expr:
     parsed, problems = parse_expression(text, "expr")
     if parsed is None:
         raise ValueError(f"cannot normalise {text!r}: {problems[0].message if problems else 'no tree'}")
-    return canonical_tree(prepare(parsed.tree.copy()))
+    return canonical_tree(prepare(clone(parsed.tree)))
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -149,14 +149,14 @@ def split_conjuncts(text: str) -> list[str] | None:
 @lru_cache(maxsize=_CACHE_SIZE)
 def _text_terms(text: str) -> frozenset[str] | None:
     parsed, _ = parse_expression(text, "filter")
-    return predicate_terms(prepare(parsed.tree.copy())) if parsed is not None else None
+    return predicate_terms(prepare(clone(parsed.tree))) if parsed is not None else None
 
 
 def predicate_terms(tree: exp.Expr) -> frozenset[str]:
     """The canonical conjuncts of an already prepared boolean tree."""
     terms: set[str] = set()
     for conjunct in _flatten(tree, exp.And):
-        conjunct = conjunct.copy()
+        conjunct = clone(conjunct)
         if not _plain(conjunct):
             conjunct = simplify(normalize(conjunct, dnf=False, max_distance=_CNF_MAX_DISTANCE))
         terms.update(render(c) for c in _flatten(canonical_tree(conjunct), exp.And))
@@ -217,10 +217,9 @@ def _prepare_node(node: exp.Expr) -> exp.Expr:
             case.set("default", node.args["false"])
         return _prepare_node(case)
     if isinstance(node, exp.Between):
-        return exp.and_(
-            exp.GTE(this=node.this.copy(), expression=node.args["low"]),
+        return all_of(
+            exp.GTE(this=clone(node.this), expression=node.args["low"]),
             exp.LTE(this=node.this, expression=node.args["high"]),
-            copy=False,
         )
     if isinstance(node, exp.Case) and isinstance(node.args.get("default"), exp.Null):
         node.set("default", None)
@@ -235,9 +234,7 @@ def _prepare_node(node: exp.Expr) -> exp.Expr:
         return node.this
     if isinstance(node, exp.Not) and isinstance(node.this, exp.In) and _literal_list(node.this):
         column = node.this.this
-        return exp.and_(
-            *(exp.NEQ(this=column.copy(), expression=v.copy()) for v in node.this.expressions), copy=False
-        )
+        return all_of(*(exp.NEQ(this=clone(column), expression=clone(v)) for v in node.this.expressions))
     if isinstance(node, exp.Div):
         # One rendering for every division: a ratio is `numerator / denominator` whatever wrote it.
         node.set("typed", True)

@@ -24,6 +24,7 @@ from catalog.compile.primitives import BASE, Leaf, Slice, plan_joins, table, tim
 from catalog.compile.result import fail
 from catalog.compile.trees import named, qualified
 from catalog.query import METRIC_TIME
+from catalog.sqlexpr import all_of, any_of, clone
 
 _AGGREGATES: dict[str, Callable[[exp.Expr], exp.Expr]] = {
     "sum": lambda value: exp.Sum(this=value),
@@ -70,7 +71,7 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
     select: list[exp.Expr] = []
     if shape.grain is not None and time_expr is not None:
         for target in (keys, select):
-            target.append(shape.dialect.truncate(time_expr.copy(), column_type, shape.grain))
+            target.append(shape.dialect.truncate(clone(time_expr), column_type, shape.grain))
         select[-1] = named(select[-1], METRIC_TIME)
     for name, dimension in shape.dimensions:
         alias = joins.alias(dimension)
@@ -81,12 +82,12 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
     if shape.filters:
         bound = {key: qualified(d.expr, joins.alias(d)) for key, d in shape.filter_dimensions.items()}
         if time_expr is not None:
-            bound[METRIC_TIME] = shape.dialect.truncate(time_expr.copy(), column_type, shape.grain or "day")
+            bound[METRIC_TIME] = shape.dialect.truncate(clone(time_expr), column_type, shape.grain or "day")
         conditions.extend(bind(f, bound) for f in shape.filters)
     if shape.time_range is not None and time_expr is not None:
         start, end = shape.time_range.start, shape.time_range.end
-        conditions.append(exp.GTE(this=time_expr.copy(), expression=time_bound(start, column_type)))
-        conditions.append(exp.LT(this=time_expr.copy(), expression=time_bound(end, column_type)))
+        conditions.append(exp.GTE(this=clone(time_expr), expression=time_bound(start, column_type)))
+        conditions.append(exp.LT(this=clone(time_expr), expression=time_bound(end, column_type)))
 
     shared_filter = len({leaf.spec.filter for leaf in group}) == 1
     mine = {leaf.label for leaf in group}
@@ -101,7 +102,7 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
     if joins.joins:
         query.set("joins", joins.nodes())
     if conditions:
-        query.set("where", exp.Where(this=exp.and_(*conditions, copy=False)))
+        query.set("where", exp.Where(this=all_of(*conditions)))
     if keys:
         query.set("group", exp.Group(expressions=keys))
     return query
@@ -113,7 +114,7 @@ def _definition_filter(group: Sequence[Leaf]) -> list[exp.Expr]:
     if any(t is None for t in texts):
         return []
     parts = [qualified(t, BASE) for t in texts if t is not None]
-    return [exp.paren(exp.or_(*parts, copy=False), copy=False) if len(parts) > 1 else parts[0]]
+    return [exp.paren(any_of(*parts), copy=False) if len(parts) > 1 else parts[0]]
 
 
 def _aggregate(leaf: Leaf, row_filter: str | None) -> exp.Expr:

@@ -23,8 +23,8 @@ from sqlglot import exp
 from catalog.compile.dialects import Feature
 from catalog.compile.primitives import Leaf, Slice
 from catalog.compile.result import fail
-from catalog.compile.trees import clone
 from catalog.query import METRIC_TIME
+from catalog.sqlexpr import all_of, any_of, clone
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ class BlockColumn:
     type: exp.DataType
 
     def pad_type(self) -> exp.DataType:
-        return self.type.copy()
+        return clone(self.type)
 
 
 BlockBuilder = Callable[[Slice, tuple[str, ...]], exp.Select]
@@ -87,12 +87,11 @@ def same_key(left: exp.Expr, right: exp.Expr) -> exp.Expr:
 
     Spelled with OR rather than `IS NOT DISTINCT FROM`, which MySQL and Hive lack.
     """
-    both_null = exp.and_(
+    both_null = all_of(
         exp.Is(this=clone(left), expression=exp.Null()),
         exp.Is(this=clone(right), expression=exp.Null()),
-        copy=False,
     )
-    return exp.paren(exp.or_(exp.EQ(this=left, expression=right), both_null, copy=False), copy=False)
+    return exp.paren(any_of(exp.EQ(this=left, expression=right), both_null), copy=False)
 
 
 def group_by(query: exp.Select, keys: Sequence[exp.Expr]) -> exp.Select:

@@ -16,8 +16,8 @@ from sqlglot import exp
 from catalog.compile.blocks import alias, column, group_by, subquery
 from catalog.compile.primitives import Atom, Slice
 from catalog.compile.rowsets import RowSet, row_set
-from catalog.compile.trees import all_of
 from catalog.query import METRIC_TIME
+from catalog.sqlexpr import all_of
 
 
 def first_events(

@@ -24,6 +24,7 @@ from typing import Literal
 from sqlglot import exp
 
 from catalog.model import Window
+from catalog.sqlexpr import clone
 
 Unit = Literal["day", "month"]
 Adder = Callable[[exp.Expr, str, int, Unit], exp.Expr]
@@ -90,14 +91,14 @@ def sqlite(value: exp.Expr, value_type: str, count: int, unit: Unit) -> exp.Expr
     moved = exp.Anonymous(this=function, expressions=[value, modifier])
     if unit == "day":
         return moved
-    day_of = exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string("%d"), moved.copy()])
+    day_of = exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string("%d"), clone(moved)])
     same_day = exp.EQ(
-        this=day_of.copy(),
-        expression=exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string("%d"), value.copy()]),
+        this=clone(day_of),
+        expression=exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string("%d"), clone(value)]),
     )
     back = exp.DPipe(
         this=exp.DPipe(this=exp.Literal.string("-"), expression=exp.cast(day_of, exp.DataType.Type.INT)),
         expression=exp.Literal.string(" days"),
     )
-    clamped = exp.Anonymous(this=function, expressions=[moved.copy(), back])
+    clamped = exp.Anonymous(this=function, expressions=[clone(moved), back])
     return exp.Case(ifs=[exp.If(this=same_day, true=moved)], default=clamped)

@@ -57,7 +57,7 @@ class DialectProfile:
 
 @cache
 def _dialect(name: str) -> Dialect:
-    # Loaded on first use: importing every sqlglot dialect up front costs a CLI start about 0.25 s.
+    # Loaded on first use: importing every sqlglot dialect up front would slow every CLI start.
     return Dialect.get_or_raise(name)
 
 

@@ -22,7 +22,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from catalog.compile.result import fail
 from catalog.query import Filter, Value, local_time
-from catalog.sqlexpr import DEFINITION_DIALECT, finite_number
+from catalog.sqlexpr import DEFINITION_DIALECT, clone, finite_number
 
 PLACEHOLDER = "__dimension__"
 
@@ -167,10 +167,10 @@ def where_filter(text: str, resolve: Callable[[str], str]) -> FilterTemplate:
 
 def bind(template: FilterTemplate, expressions: Mapping[str, exp.Expr]) -> exp.Expr:
     """A copy of `template` with each dimension placeholder replaced by its expression (copied)."""
-    tree = template.tree.copy()
+    tree = clone(template.tree)
     for column in list(tree.find_all(exp.Column)):
         if column.table == PLACEHOLDER:
-            replacement = expressions[column.name].copy()
+            replacement = clone(expressions[column.name])
             if not isinstance(replacement, _OPERANDS):
                 replacement = exp.paren(replacement, copy=False)  # `a || b` must stay one operand
             if column is tree:

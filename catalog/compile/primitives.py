@@ -26,6 +26,7 @@ from catalog.memo import PerCatalog
 from catalog.metric_types.atomic import Atomic
 from catalog.model import Catalog, Dimension, Grain, Metric, Source
 from catalog.query import TimeRange
+from catalog.sqlexpr import clone
 
 Path = tuple[JoinStep, ...] | JoinProblem
 BASE = "t0"
@@ -90,7 +91,7 @@ class Atom:
             name = _PAD_TYPES.get(column_type or "", "DOUBLE")
             if spec.agg == "sum" and name not in ("BIGINT", "DECIMAL(38, 6)"):
                 name = "DOUBLE"
-        return _PAD_NODES[name].copy()
+        return clone(_PAD_NODES[name])
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,9 @@ from sqlglot import exp
 from catalog.compile.filters import bind
 from catalog.compile.primitives import BASE, Atom, JoinPlan, Slice, plan_joins, table, time_bound
 from catalog.compile.result import fail
-from catalog.compile.trees import all_of, qualified
+from catalog.compile.trees import qualified
 from catalog.query import METRIC_TIME
+from catalog.sqlexpr import all_of
 
 TimeScope = Literal["full", "end", "none"]
 """Which part of the query's time range limits the rows: `[start, end)`, only `< end`, or none."""

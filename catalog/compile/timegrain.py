@@ -16,6 +16,7 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from catalog.model import Grain
+from catalog.sqlexpr import clone
 
 Truncate = Callable[[exp.Expr, str, Grain], exp.Expr]
 """(time column expression, its declared type `date`/`timestamp`, grain) → first day of the period."""
@@ -83,7 +84,7 @@ def sqlite(column: exp.Expr, column_type: str, grain: Grain) -> exp.Expr:
         modifiers = [exp.Literal.string("start of year")]
     else:
         month = exp.cast(
-            _func("STRFTIME", exp.Literal.string("%m"), column.copy()), exp.DataType.Type.INT, copy=False
+            _func("STRFTIME", exp.Literal.string("%m"), clone(column)), exp.DataType.Type.INT, copy=False
         )
         back = exp.Mod(
             this=exp.paren(exp.Sub(this=month, expression=exp.Literal.number(1))),
@@ -107,15 +108,15 @@ def mysql(column: exp.Expr, column_type: str, grain: Grain) -> exp.Expr:
     if grain == "day":
         return day
     if grain == "week":
-        return exp.DateSub(this=day, expression=_func("WEEKDAY", column.copy()), unit=exp.Var(this="DAY"))
-    first_of_year = _func("MAKEDATE", _func("YEAR", column.copy()), exp.Literal.number(1))
+        return exp.DateSub(this=day, expression=_func("WEEKDAY", clone(column)), unit=exp.Var(this="DAY"))
+    first_of_year = _func("MAKEDATE", _func("YEAR", clone(column)), exp.Literal.number(1))
     if grain == "year":
         return first_of_year
     months = (
-        exp.Sub(this=_func("MONTH", column.copy()), expression=exp.Literal.number(1))
+        exp.Sub(this=_func("MONTH", clone(column)), expression=exp.Literal.number(1))
         if grain == "month"
         else exp.Mul(
-            this=exp.paren(exp.Sub(this=_func("QUARTER", column.copy()), expression=exp.Literal.number(1))),
+            this=exp.paren(exp.Sub(this=_func("QUARTER", clone(column)), expression=exp.Literal.number(1))),
             expression=exp.Literal.number(3),
         )
     )
@@ -129,7 +130,7 @@ def hive(column: exp.Expr, column_type: str, grain: Grain) -> exp.Expr:
         return day
     if grain == "week":
         offset = _func(
-            "PMOD", _func("DATEDIFF", day.copy(), exp.Literal.string("1900-01-01")), exp.Literal.number(7)
+            "PMOD", _func("DATEDIFF", clone(day), exp.Literal.string("1900-01-01")), exp.Literal.number(7)
         )
         return _date(_func("DATE_SUB", day, offset))
     return _date(_func("TRUNC", day, exp.Literal.string(grain.upper())))

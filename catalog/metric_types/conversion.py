@@ -27,9 +27,9 @@ from catalog.compile import blocks, cohorts
 from catalog.compile.blocks import column
 from catalog.compile.numeric import safe_divide
 from catalog.compile.primitives import Atom, Slice
-from catalog.compile.trees import all_of
 from catalog.metric_types.base import Labels, MetricType, Translate, Words, written
 from catalog.model import Catalog, Metric, Spec, Window
+from catalog.sqlexpr import all_of
 
 if TYPE_CHECKING:
     from catalog.compare.canonical import Canonical, Canonicalizer

@@ -34,6 +34,7 @@ from catalog.compile.trees import qualified
 from catalog.metric_types.base import Labels, MetricType, Translate, Words, written
 from catalog.model import Catalog, Metric, Spec, Window
 from catalog.query import METRIC_TIME
+from catalog.sqlexpr import all_of, clone
 
 if TYPE_CHECKING:
     from catalog.compare.canonical import Canonical, Canonicalizer
@@ -117,7 +118,7 @@ def _block(shape: Slice, name: str, atom: Atom, window: Window | None, label: st
     on: list[exp.Expr] = [same_key(column(n, "s"), column(n, "f")) for n, _ in shape.dimensions]
     on.append(exp.LT(this=column("_time", "f"), expression=end))
     if window is not None:
-        start = shape.dialect.shift(end.copy(), "date", window, -1)
+        start = shape.dialect.shift(clone(end), "date", window, -1)
         on.append(exp.GTE(this=column("_time", "f"), expression=start))
 
     fact_value: exp.Expr = column("_value", "f")
@@ -126,12 +127,12 @@ def _block(shape: Slice, name: str, atom: Atom, window: Window | None, label: st
     keys = [column(METRIC_TIME, "s"), *(column(n, "s") for n, _ in shape.dimensions)]
     query = exp.Select(
         expressions=[
-            *(alias(k.copy(), k.name) for k in keys),
+            *(alias(clone(k), k.name) for k in keys),
             alias(_AGGREGATES[spec.agg](fact_value), name),
         ],
         from_=exp.From(this=subquery(spine, "s")),
     )
-    query.set("joins", [exp.Join(this=subquery(facts, "f"), on=exp.and_(*on, copy=False))])
+    query.set("joins", [exp.Join(this=subquery(facts, "f"), on=all_of(*on))])
     return blocks.group_by(query, keys)
 
 

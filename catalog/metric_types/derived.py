@@ -21,7 +21,7 @@ from sqlglot import exp
 from catalog.compile.trees import unqualified
 from catalog.metric_types.base import Labels, MetricType, Translate, Words
 from catalog.model import Catalog, Metric, Spec
-from catalog.sqlexpr import DEFINITION_DIALECT, parse_expression
+from catalog.sqlexpr import DEFINITION_DIALECT, clone, parse_expression
 
 if TYPE_CHECKING:
     from catalog.compare.canonical import Canonical, Canonicalizer
@@ -109,7 +109,7 @@ def qualify(spec: Derived) -> Mapping[str, Any]:
     parsed, _ = parse_expression(spec.expr, "`expr`")
     if parsed is None:  # resolved derived metrics parsed cleanly; keep the text if that ever changes
         return {"expr": spec.expr}
-    tree = parsed.tree.copy()  # the parse is cached and shared
+    tree = clone(parsed.tree)  # the parse is cached and shared
     for column in list(tree.find_all(exp.Column)):
         written = _written(column)
         namespace, _, name = spec.refs.get(written, written).rpartition(".")

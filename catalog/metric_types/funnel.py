@@ -34,6 +34,7 @@ from catalog.compile.primitives import Atom, Slice
 from catalog.metric_types.base import Labels, MetricType, Translate, Words, written
 from catalog.model import Catalog, Metric, Spec, Window
 from catalog.query import METRIC_TIME
+from catalog.sqlexpr import all_of, clone
 
 if TYPE_CHECKING:
     from catalog.compare.canonical import Canonical, Canonicalizer
@@ -92,7 +93,7 @@ def compile_funnel(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     reached = [exp.Coalesce(this=c, expressions=[exp.Literal.number(0)]) for c in counts]
     parts = [alias(r, f"step_{i}") for i, r in enumerate(reached, start=1)]
     parts += [
-        alias(safe_divide(reached[i].copy(), reached[i - 1].copy()), f"rate_{i + 1}")
+        alias(safe_divide(clone(reached[i]), clone(reached[i - 1])), f"rate_{i + 1}")
         for i in range(1, len(reached))
     ]
     return exp.Tuple(expressions=parts)
@@ -121,12 +122,12 @@ def _block(
         kept = [column(c, "s") for c in carried]
         query = exp.Select(
             expressions=[
-                *(alias(c.copy(), c.name) for c in kept),
+                *(alias(clone(c), c.name) for c in kept),
                 alias(exp.Min(this=column("_time", "e")), f"_t{k}"),
             ],
             from_=exp.From(this=subquery(query, "s")),
         )
-        query.set("joins", [exp.Join(this=subquery(follow, "e"), side="LEFT", on=exp.and_(*on, copy=False))])
+        query.set("joins", [exp.Join(this=subquery(follow, "e"), side="LEFT", on=all_of(*on))])
         group_by(query, kept)
         carried.append(f"_t{k}")
 
@@ -135,7 +136,7 @@ def _block(
     if shape.grain is not None:
         bucket = first_rows.bucket(column("_t1", "r"))
         keys.append(bucket)
-        projection.append(alias(bucket.copy(), METRIC_TIME))
+        projection.append(alias(clone(bucket), METRIC_TIME))
     for name in dimensions:
         keys.append(column(name, "r"))
         projection.append(alias(column(name, "r"), name))

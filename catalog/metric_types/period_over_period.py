@@ -31,6 +31,7 @@ from catalog.compile.primitives import Atom, Leaf, Slice
 from catalog.metric_types.base import Labels, MetricType, Translate, Words, written
 from catalog.model import Catalog, Metric, Spec, Window
 from catalog.query import METRIC_TIME, TimeRange
+from catalog.sqlexpr import all_of, clone
 
 if TYPE_CHECKING:
     from catalog.compare.canonical import Canonical, Canonicalizer
@@ -88,7 +89,7 @@ def compile_period_over_period(planner: Planner, metric: Metric, label: str) -> 
         case "ratio":
             return safe_divide(current, previous)
         case "growth":
-            change = exp.paren(exp.Sub(this=current, expression=previous.copy()), copy=False)
+            change = exp.paren(exp.Sub(this=current, expression=clone(previous)), copy=False)
             return safe_divide(change, previous)
     return previous
 
@@ -127,13 +128,13 @@ def _block(shape: Slice, names: tuple[str, ...], leaf: Leaf, compare_to: str, la
     keys = [column(METRIC_TIME, "c"), *(column(n, "c") for n in dimensions)]
     query = exp.Select(
         expressions=[
-            *(alias(k.copy(), k.name) for k in keys),
+            *(alias(clone(k), k.name) for k in keys),
             alias(column(leaf.column, "c"), names[0]),
             alias(column(leaf.column, "p"), names[1]),
         ],
         from_=exp.From(this=subquery(current, "c")),
     )
-    query.set("joins", [exp.Join(this=subquery(previous, "p"), side="LEFT", on=exp.and_(*on, copy=False))])
+    query.set("joins", [exp.Join(this=subquery(previous, "p"), side="LEFT", on=all_of(*on))])
     return query
 
 

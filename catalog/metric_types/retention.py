@@ -28,6 +28,7 @@ from catalog.compile.numeric import safe_divide
 from catalog.compile.primitives import Atom, Slice
 from catalog.metric_types.base import Labels, MetricType, Translate, Words, written
 from catalog.model import Catalog, Metric, Spec, Window
+from catalog.sqlexpr import all_of, clone
 
 if TYPE_CHECKING:
     from catalog.compare.canonical import Canonical, Canonicalizer
@@ -84,14 +85,13 @@ def compile_retention(planner: Planner, metric: Metric, label: str) -> exp.Expr:
         cohort, cohort_rows = cohorts.first_events(shape, first, spec.entity, "cohort metric")
         follow, _ = cohorts.events(shape, activity, spec.entity, "activity metric")
         unit = shape.dialect.truncate(column("_time", "f"), cohort_rows.time_type, offset.unit)
-        on = exp.and_(
+        on = all_of(
             exp.EQ(this=column("_entity", "a"), expression=column("_entity", "f")),
             exp.GTE(this=column("_time", "a"), expression=shape.dialect.shift(unit, "date", offset)),
             exp.LT(
                 this=column("_time", "a"),
-                expression=shape.dialect.shift(unit.copy(), "date", Window(offset.count + 1, offset.unit)),
+                expression=shape.dialect.shift(clone(unit), "date", Window(offset.count + 1, offset.unit)),
             ),
-            copy=False,
         )
         return cohorts.cohort_counts(shape, cohort, cohort_rows, follow, on, (names[0], names[1]))
 

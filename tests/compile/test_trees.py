@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlglot import exp
 
-from catalog.compile.trees import all_of, clone, qualified
+from catalog.compile.trees import qualified
+from catalog.sqlexpr import all_of, clone
 
 
 def _conditions(text: str) -> list[exp.Expr]:
