@@ -26,6 +26,7 @@ from app.routers import (
     catalog_objects,
     compile,
     conflicts,
+    explain,
     health,
     lint,
     metrics,
@@ -92,7 +93,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so outermost: an oversized body is refused before the cache reads it.
     app.add_middleware(ResponseCache, current=current, open_reads=settings.open_reads)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, metrics, catalog_objects, compile, query, conflicts, lint, publish, audit, tokens):
+    for module in (
+        health,
+        metrics,
+        catalog_objects,
+        compile,
+        query,
+        explain,
+        conflicts,
+        lint,
+        publish,
+        audit,
+        tokens,
+    ):
         app.include_router(module.router)
     web.install(app)
     return app

@@ -615,6 +615,35 @@ def export_ossie(
     raise typer.Exit(code)
 
 
+@app.command("explain-change")
+def explain_change_command(
+    metric: Annotated[str, typer.Option("--metric", "-m", help="The metric whose change to explain.")],
+    from_period: Annotated[str, typer.Option("--from", help="Period: 2025, 2025Q1, 2025-01, 2025-W03, …")],
+    to_period: Annotated[str, typer.Option("--to", help="Period, in the same forms as --from.")],
+    by: Annotated[list[str], typer.Option("--by", "-b", help="Dimension to split by (repeat).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
+    warehouse: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL or DuckDB file [default: CALIBER_WAREHOUSE_PATH or demo.duckdb]."),
+    ] = None,
+    defs: Annotated[
+        list[Path] | None,
+        typer.Option("--defs", help="Definition files or folders.", show_default="metric_defs"),
+    ] = None,
+) -> None:
+    """Split a metric's change between two periods into each dimension value's contribution.
+
+    Example: caliber explain-change --metric gmv --from 2025-01 --to 2025-02 --by channel --format json
+    """
+    from catalog import explain_command
+
+    text, code = explain_command.run(
+        metric, from_period, to_period, by, fmt, warehouse, defs or [Path("metric_defs")]
+    )
+    typer.echo(text, err=code != 0)
+    raise typer.Exit(code)
+
+
 def main() -> None:
     try:
         app()
