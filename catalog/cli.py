@@ -644,6 +644,62 @@ def explain_change_command(
     raise typer.Exit(code)
 
 
+monitor_app = typer.Typer(
+    no_args_is_help=True, help="Monitors (预警): check them, run them (docs/monitors.md)."
+)
+app.add_typer(monitor_app, name="monitor")
+MonitorsOption = Annotated[
+    list[Path] | None, typer.Option("--monitors", help="Monitor files or folders.", show_default="monitors")
+]
+
+
+@monitor_app.command("lint")
+def monitor_lint(
+    monitors: MonitorsOption = None,
+    defs: Annotated[list[Path] | None, typer.Option("--defs", show_default="metric_defs")] = None,
+) -> None:
+    """Check monitor files (M001 unknown field, M002 bad value, M003 query does not compile). Exit 0 or 1."""
+    from catalog.monitors import command
+
+    text, code = command.lint(monitors or [Path("monitors")], defs or [Path("metric_defs")])
+    typer.echo(text)
+    raise typer.Exit(code)
+
+
+@monitor_app.command("run")
+def monitor_run(
+    at: Annotated[
+        str | None,
+        typer.Option(help="Evaluate as on this day (YYYY-MM-DD): the last complete period before it."),
+    ] = None,
+    monitors: MonitorsOption = None,
+    defs: Annotated[list[Path] | None, typer.Option("--defs", show_default="metric_defs")] = None,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL or DuckDB file [default: CALIBER_WAREHOUSE_PATH or demo.duckdb]."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Evaluate every monitor, store it, alert once per period, retry failed deliveries. Cron-safe.
+
+    Example: caliber monitor run --at 2025-02-01 --warehouse dw.duckdb
+    """
+    from datetime import date
+
+    from catalog.monitors import command
+
+    try:
+        day = date.fromisoformat(at) if at else datetime.now(UTC).date()
+    except ValueError:
+        typer.echo(f"--at takes a day, YYYY-MM-DD; got {at!r}", err=True)
+        raise typer.Exit(2) from None
+    text, code = command.run(
+        monitors or [Path("monitors")], defs or [Path("metric_defs")], warehouse, db, day
+    )
+    typer.echo(text, err=code == 2)
+    raise typer.Exit(code)
+
+
 def main() -> None:
     try:
         app()
