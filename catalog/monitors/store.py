@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     insert,
+    inspect,
     select,
     update,
 )
@@ -169,7 +170,9 @@ def mark(engine: Engine, delivery_id: int, error: str | None, now: datetime) -> 
 
 
 def history(engine: Engine, monitor: str, limit: int = 200) -> dict[str, list[dict[str, Any]]]:
-    """The latest evaluations, alerts and deliveries of `monitor`, newest first."""
+    """The latest evaluations, alerts and deliveries of `monitor`, newest first (none before the first run)."""
+    if not inspect(engine).has_table(deliveries.name):
+        return {"evaluations": [], "alerts": [], "deliveries": []}
     with engine.connect() as con:
         found = con.execute(
             select(evaluations)
@@ -196,6 +199,18 @@ def history(engine: Engine, monitor: str, limit: int = 200) -> dict[str, list[di
     for row in alert_rows:
         row["payload"] = json.loads(row["payload"])
     return {"evaluations": evals, "alerts": alert_rows, "deliveries": sent}
+
+
+def state(found: dict[str, list[dict[str, Any]]]) -> str:
+    """The monitor's state after its latest run: `alert`, `error`, `ok`, `no_data`, or `never_run`."""
+    evaluations = found["evaluations"]
+    if not evaluations:
+        return "never_run"
+    latest = [e for e in evaluations if e["evaluated_at"] == evaluations[0]["evaluated_at"]]
+    for candidate in ("alert", "error", "ok"):
+        if any(e["state"] == candidate for e in latest):
+            return candidate
+    return "no_data"
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
