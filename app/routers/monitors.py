@@ -96,5 +96,7 @@ def get_monitor(
         **_summary(monitor, found),
         definition=monitor.spec.model_dump(mode="json", exclude_none=True),
         location=str(monitor.location),
-        **found,
+        evaluations=found["evaluations"],
+        alerts=found["alerts"],
+        deliveries=found["deliveries"],
     )
