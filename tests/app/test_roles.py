@@ -83,7 +83,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, Call]] = {
         "query",
         lambda c, h: c.post(
             "/v1/explain-change",
-            json={"metric": "gmv", "from": "2025-01", "to": "2025-02", "by": ["channel"]},
+            json={"metric": "gmv", "from": "2025-01", "to": "2025-02", "by": ["order_status"]},
             headers=h,
         ),
     ),
