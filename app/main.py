@@ -27,9 +27,11 @@ from app.routers import (
     catalog_objects,
     compile,
     conflicts,
+    explain,
     health,
     lint,
     metrics,
+    monitors,
     publish,
     query,
     tokens,
@@ -94,7 +96,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so outermost: an oversized body is refused before the cache reads it.
     app.add_middleware(ResponseCache, current=current, open_reads=settings.open_reads)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, metrics, catalog_objects, compile, query, conflicts, lint, publish, audit, tokens):
+    for module in (
+        health,
+        metrics,
+        catalog_objects,
+        compile,
+        query,
+        explain,
+        monitors,
+        conflicts,
+        lint,
+        publish,
+        audit,
+        tokens,
+    ):
         app.include_router(module.router)
     web.install(app)
     mcp_http.install(app)
@@ -108,6 +123,7 @@ TAGS = (
     ("compile", "Turn a metric query into one SELECT for a SQL dialect."),
     ("query", "Run a metric query on the service's warehouse and get its rows."),
     ("catalog", "Dimensions, sources and conflicts of the current catalog."),
+    ("monitors", "Monitors (预警): their state and history."),
     ("lint", "Check definitions without storing them."),
     ("publish", "Store a bundle of definitions as new versions."),
     ("audit", "Who changed what (admin)."),

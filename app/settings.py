@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     """Definitions published on first start, when the store holds no metric yet."""
     warehouse_path: Path | None = Path("demo.duckdb")
     """DuckDB demo warehouse, generated on first start when missing; empty disables it."""
+    monitors_path: Path = Path("monitors")
+    """Monitor files (`docs/monitors.md`) shown by `/v1/monitors`; a missing folder means no monitors."""
     demo_rows: Annotated[int, Field(ge=100, le=50_000_000)] = 20_000
     allowed_schemas: Annotated[frozenset[str] | None, NoDecode] = None
     """Comma-separated schemas (`dw,mart`, or `catalog.schema`) source tables must be in, for lint and publish

@@ -579,6 +579,91 @@ def export_ossie(
     raise typer.Exit(code)
 
 
+@app.command("explain-change")
+def explain_change_command(
+    metric: Annotated[str, typer.Option("--metric", "-m", help="The metric whose change to explain.")],
+    from_period: Annotated[str, typer.Option("--from", help="Period: 2025, 2025Q1, 2025-01, 2025-W03, …")],
+    to_period: Annotated[str, typer.Option("--to", help="Period, in the same forms as --from.")],
+    by: Annotated[list[str], typer.Option("--by", "-b", help="Dimension to split by (repeat).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
+    warehouse: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL or DuckDB file [default: CALIBER_WAREHOUSE_PATH or demo.duckdb]."),
+    ] = None,
+    defs: Annotated[
+        list[Path] | None,
+        typer.Option("--defs", help="Definition files or folders.", show_default="metric_defs"),
+    ] = None,
+) -> None:
+    """Split a metric's change between two periods into each dimension value's contribution.
+
+    Example: caliber explain-change --metric gmv --from 2025-01 --to 2025-02 --by channel --format json
+    """
+    from catalog import explain_command
+
+    text, code = explain_command.run(
+        metric, from_period, to_period, by, fmt, warehouse, defs or [Path("metric_defs")]
+    )
+    typer.echo(text, err=code != 0)
+    raise typer.Exit(code)
+
+
+monitor_app = typer.Typer(
+    no_args_is_help=True, help="Monitors (预警): check them, run them (docs/monitors.md)."
+)
+app.add_typer(monitor_app, name="monitor")
+MonitorsOption = Annotated[
+    list[Path] | None, typer.Option("--monitors", help="Monitor files or folders.", show_default="monitors")
+]
+
+
+@monitor_app.command("lint")
+def monitor_lint(
+    monitors: MonitorsOption = None,
+    defs: Annotated[list[Path] | None, typer.Option("--defs", show_default="metric_defs")] = None,
+) -> None:
+    """Check monitor files (M001 unknown field, M002 bad value, M003 query does not compile). Exit 0 or 1."""
+    from catalog.monitors import command
+
+    text, code = command.lint(monitors or [Path("monitors")], defs or [Path("metric_defs")])
+    typer.echo(text)
+    raise typer.Exit(code)
+
+
+@monitor_app.command("run")
+def monitor_run(
+    at: Annotated[
+        str | None,
+        typer.Option(help="Evaluate as on this day (YYYY-MM-DD): the last complete period before it."),
+    ] = None,
+    monitors: MonitorsOption = None,
+    defs: Annotated[list[Path] | None, typer.Option("--defs", show_default="metric_defs")] = None,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL or DuckDB file [default: CALIBER_WAREHOUSE_PATH or demo.duckdb]."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Evaluate every monitor, store it, alert once per period, retry failed deliveries. Cron-safe.
+
+    Example: caliber monitor run --at 2025-02-01 --warehouse dw.duckdb
+    """
+    from datetime import date
+
+    from catalog.monitors import command
+
+    try:
+        day = date.fromisoformat(at) if at else datetime.now(UTC).date()
+    except ValueError:
+        typer.echo(f"--at takes a day, YYYY-MM-DD; got {at!r}", err=True)
+        raise typer.Exit(2) from None
+    text, code = command.run(
+        monitors or [Path("monitors")], defs or [Path("metric_defs")], warehouse, db, day
+    )
+    typer.echo(text, err=code == 2)
+    raise typer.Exit(code)
+
+
 def main() -> None:
     try:
         app()

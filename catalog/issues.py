@@ -119,6 +119,15 @@ CODES: dict[str, tuple[Level, str]] = {
     "T003": (Level.ERROR, "statement not allowed in a SQL data file"),
     "T004": (Level.ERROR, "test query cannot be compiled or run"),
     "T005": (Level.ERROR, "golden test failed: rows differ from `expected`, or the invariant does not hold"),
+    # A: explaining a metric's change (catalog/attribution.py, `caliber explain-change`)
+    "A001": (Level.ERROR, "not a period"),
+    "A002": (Level.ERROR, "metric's change cannot be split exactly over segments"),
+    "A003": (Level.ERROR, "no dimension, or too many, to split the change by"),
+    "A004": (Level.ERROR, "ratio undefined in a period: its denominator is 0"),
+    # M: monitor files (catalog/monitors, `caliber monitor lint`)
+    "M001": (Level.ERROR, "unknown field in a monitor"),
+    "M002": (Level.ERROR, "wrong or missing value in a monitor"),
+    "M003": (Level.ERROR, "monitor's metric query cannot be compiled"),
     # I: internal
     "I001": (Level.ERROR, "internal error in a rule (please report)"),
     # H: HTTP requests to the service (app/problems.py)

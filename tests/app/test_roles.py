@@ -79,6 +79,16 @@ REQUESTS: dict[tuple[str, str], tuple[str, Call]] = {
         "query",
         lambda c, h: c.post("/v1/query", json={"metrics": ["paid_orders"]}, headers=h),
     ),
+    ("POST", "/v1/explain-change"): (
+        "query",
+        lambda c, h: c.post(
+            "/v1/explain-change",
+            json={"metric": "gmv", "from": "2025-01", "to": "2025-02", "by": ["order_status"]},
+            headers=h,
+        ),
+    ),
+    ("GET", "/v1/monitors"): ("read", lambda c, h: c.get("/v1/monitors", headers=h)),
+    ("GET", "/v1/monitors/{name}"): ("read", lambda c, h: c.get("/v1/monitors/gmv_monthly_drop", headers=h)),
     ("POST", "/v1/lint"): ("lint", lambda c, h: c.post("/v1/lint", json={"files": shop_files()}, headers=h)),
     ("POST", "/v1/publish"): (
         "publish",
