@@ -33,7 +33,9 @@ from sqlglot import exp
 
 from catalog.compile import CompileError, compile_query
 from catalog.issues import Location, issue
-from catalog.model import Atomic, Catalog, Metric, Ratio
+from catalog.metric_types.atomic import Atomic
+from catalog.metric_types.ratio import Ratio
+from catalog.model import Catalog, Metric
 
 Kind = Literal["additive", "ratio"]
 Runner = Callable[[str], Sequence[Sequence[Any]]]

@@ -8,6 +8,7 @@ functions alike (a cycle hidden in a function still breaks when the function fir
 from __future__ import annotations
 
 import ast
+import importlib
 from collections.abc import Container
 from pathlib import Path
 
@@ -146,3 +147,13 @@ def test_the_core_library_imports_nothing_of_the_service() -> None:
         }
         offending += [f"{name} imports {m}" for m in every if m.split(".")[0] in SERVICE_LIBRARIES]
     assert offending == []
+
+
+def test_every_module_of_catalog_and_app_imports() -> None:
+    failed = []
+    for name in _modules():
+        try:
+            importlib.import_module(name)
+        except Exception as err:  # every failure is reported, not only the first
+            failed.append(f"{name}: {err!r}")
+    assert failed == []

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from catalog.compile import CompileError, compile_query
-from catalog.issues import Issue, issue
+from catalog.compile import compile_query
 from catalog.model import Catalog
-from catalog.monitors.spec import Monitor, Rule
+from catalog.monitors.spec import Monitor, Rule, period_start, query_of
 
 State = Literal["ok", "alert", "no_data", "error"]
 Runner = Callable[[str], Sequence[Sequence[Any]]]
@@ -36,47 +35,9 @@ class Evaluation:
     message: str
 
 
-def period_start(day: date, grain: str, shift: int = 0) -> date:
-    """The start of the `grain` period holding `day`, moved by `shift` periods."""
-    if grain == "day":
-        return day + timedelta(days=shift)
-    if grain == "week":
-        return day - timedelta(days=day.weekday()) + timedelta(weeks=shift)
-    months = {"month": 1, "quarter": 3, "year": 12}[grain]
-    index = day.year * 12 + (day.month - 1) // months * months + shift * months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def evaluated_period(at: date, grain: str) -> date:
     """The start of the last complete period at `at`."""
     return period_start(at - timedelta(days=1), grain)
-
-
-def query_of(monitor: Monitor, period: date, dialect: str) -> dict[str, Any]:
-    spec = monitor.spec
-    return {
-        "metrics": [spec.metric],
-        "dimensions": list(spec.dimensions),
-        "grain": spec.grain,
-        "filters": [f.model_dump() for f in spec.filters],
-        "time_range": {
-            "start": period_start(period, spec.grain, -spec.rule.history).isoformat(),
-            "end": period_start(period, spec.grain, 1).isoformat(),
-        },
-        "dialect": dialect,
-    }
-
-
-def check_query(monitor: Monitor, catalog: Catalog) -> Issue | None:
-    """M003 when the monitor's query cannot be compiled against `catalog`."""
-    try:
-        compile_query(query_of(monitor, date(2000, 1, 1), "duckdb"), catalog)
-    except CompileError as err:
-        first = err.issues[0]
-        return issue(
-            "M003", f"monitor `{monitor.name}`: {first.code} {first.message}", monitor.location, first.hint
-        )
-    return None
 
 
 def evaluate(monitor: Monitor, catalog: Catalog, run: Runner, dialect: str, period: date) -> list[Evaluation]:

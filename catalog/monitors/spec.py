@@ -20,11 +20,13 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from catalog.compile import CompileError, compile_query
 from catalog.issues import Issue, Location, issue
 from catalog.load import Document, load_file
 from catalog.model import Catalog
@@ -169,14 +171,50 @@ def load_monitors(paths: Sequence[Path], catalog: Catalog | None = None) -> Moni
             else:
                 found.append(Monitor(name, spec, where))
     if catalog is not None:
-        from catalog.monitors.evaluate import check_query
-
         for monitor in found:
             problem = check_query(monitor, catalog)
             if problem is not None:
                 issues.append(problem)
     bad = {i.location for i in issues if i.code == "M003"}
     return Monitors(tuple(m for m in found if m.location not in bad), tuple(issues))
+
+
+def period_start(day: date, grain: str, shift: int = 0) -> date:
+    """The start of the `grain` period holding `day`, moved by `shift` periods."""
+    if grain == "day":
+        return day + timedelta(days=shift)
+    if grain == "week":
+        return day - timedelta(days=day.weekday()) + timedelta(weeks=shift)
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    index = day.year * 12 + (day.month - 1) // months * months + shift * months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def query_of(monitor: Monitor, period: date, dialect: str) -> dict[str, Any]:
+    spec = monitor.spec
+    return {
+        "metrics": [spec.metric],
+        "dimensions": list(spec.dimensions),
+        "grain": spec.grain,
+        "filters": [f.model_dump() for f in spec.filters],
+        "time_range": {
+            "start": period_start(period, spec.grain, -spec.rule.history).isoformat(),
+            "end": period_start(period, spec.grain, 1).isoformat(),
+        },
+        "dialect": dialect,
+    }
+
+
+def check_query(monitor: Monitor, catalog: Catalog) -> Issue | None:
+    """M003 when the monitor's query cannot be compiled against `catalog`."""
+    try:
+        compile_query(query_of(monitor, date(2000, 1, 1), "duckdb"), catalog)
+    except CompileError as err:
+        first = err.issues[0]
+        return issue(
+            "M003", f"monitor `{monitor.name}`: {first.code} {first.message}", monitor.location, first.hint
+        )
+    return None
 
 
 def _issue(doc: Document, error: Any) -> Issue:
