@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
@@ -176,7 +176,7 @@ Read = Annotated[ReadContext, Depends(_reading("read"))]
 Compiling = Annotated[ReadContext, Depends(_reading("compile"))]
 Querying = Annotated[ReadContext, Depends(_reading("query"))]
 
-READ_SECURITY = {"security": [{bearer_scheme.scheme_name: []}]}
+READ_SECURITY: dict[str, Any] = {"security": [{bearer_scheme.scheme_name: []}]}
 """`openapi_extra` of a route taking `Read`: what FastAPI would write for the bearer sub-dependency."""
 
 Reader = Annotated[TokenRecord | None, Depends(_caller("read"))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -294,9 +294,10 @@ def publish(
     """
     import getpass
 
+    from catalog.compare.lint_check import Setting
     from catalog.report import render
     from catalog.store.records import PublishRejected
-    from catalog.store.repository import Repository
+    from catalog.store.repository import ConflictSetting, Repository
 
     if conflicts not in ("error", "warning") or duplicates not in ("error", "warning", "off"):
         typer.echo("--conflicts takes error | warning; --duplicates takes error | warning | off", err=True)
@@ -305,8 +306,12 @@ def publish(
     try:
         repo.upgrade()
         result = repo.publish_paths(
-            paths, author=author or getpass.getuser(), note=note, conflicts=conflicts, duplicates=duplicates
-        )  # type: ignore[arg-type]
+            paths,
+            author=author or getpass.getuser(),
+            note=note,
+            conflicts=cast(ConflictSetting, conflicts),
+            duplicates=cast(Setting, duplicates),
+        )
     except PublishRejected as rejected:
         typer.echo(render(rejected.issues, "text"))
         typer.echo("publish rejected: nothing was written", err=True)

@@ -16,6 +16,7 @@ import math
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -295,8 +296,10 @@ def _first_line(err: Exception) -> str:
 
 # -- building trees ---------------------------------------------------------------------------------------
 
+E = TypeVar("E", bound=exp.Expr)
 
-def clone(node: exp.Expr) -> exp.Expr:
+
+def clone(node: E) -> E:
     """A deep copy of a tree without its token positions and comments: the one way the compiler copies
     (`Expression.copy()` deep-copies through a memo and carries the parser's positions along)."""
     args: dict[str, object] = {}

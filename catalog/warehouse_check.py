@@ -6,9 +6,9 @@ reflects each source table once over a read-only connection and runs the check.
 
     >>> from catalog.connect import WarehouseColumn
     >>> from catalog.lint import lint_texts
-    >>> result = lint_texts({"shop/s.yaml": "sources:\\n  orders: {table: orders, columns: {amount: decimal}}\\n"})
+    >>> result = lint_texts({"shop/s.yaml": "sources:\\n  orders: {table: dw.orders, columns: {amount: decimal}}\\n"})
     >>> text = WarehouseColumn("amount", "VARCHAR", "string")
-    >>> [i.code for i in check_catalog(result.catalog, {"orders": {"amount": text}})]
+    >>> [i.code for i in check_catalog(result.catalog, {"dw.orders": {"amount": text}})]
     ['D003']
 """
 

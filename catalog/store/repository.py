@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Lock
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -582,11 +582,11 @@ def _transient(err: OperationalError) -> bool:
 def _version_record(row: DefinitionRow, v: VersionRow) -> VersionRecord:
     status = v.definition.get("status", "active") if isinstance(v.definition, dict) else "active"
     return VersionRecord(
-        row.kind,
+        cast(Kind, row.kind),
         row.key,
         v.number,
         v.content_hash,
-        v.semantic_hash,  # type: ignore[arg-type]
+        v.semantic_hash,
         v.definition,
         status,
         v.author,
@@ -599,8 +599,8 @@ def _token_record(row: TokenRow) -> TokenRecord:
     return TokenRecord(
         row.id,
         row.name,
-        row.role,
-        _aware(row.created_at),  # type: ignore[arg-type]
+        cast(Role, row.role),
+        _aware(row.created_at),
         _aware(row.revoked_at) if row.revoked_at else None,
     )
 
