@@ -17,8 +17,8 @@ from __future__ import annotations
 import difflib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -35,9 +35,27 @@ from catalog.issues import Location, issue
 from catalog.model import Catalog, Dimension
 from catalog.query import METRIC_TIME, MetricQuery
 
-__all__ = ["CompileError", "CompiledQuery", "MetricQuery", "compile", "compile_query"]
+__all__ = ["CompileError", "CompiledQuery", "MetricQuery", "compile", "compile_query", "observe"]
 
 CACHE_SIZE = 1024
+
+Outcome = Literal["cached", "shape", "compiled"]
+OUTCOMES: tuple[Outcome, ...] = ("cached", "shape", "compiled")
+_observers: list[Callable[[Outcome], None]] = []
+
+
+def observe(callback: Callable[[Outcome], None]) -> None:
+    """Call `callback(outcome)` after each `compile_query`: `cached` (an identical request's SQL), `shape`
+    (a kept plan of the same shape with new values) or `compiled` (from scratch). The service counts them.
+
+        observe(lambda outcome: counts.update([outcome]))
+    """
+    _observers.append(callback)
+
+
+def _tell(outcome: Outcome) -> None:
+    for callback in _observers:
+        callback(outcome)
 
 
 class _Rendered:
@@ -81,12 +99,17 @@ def compile_query(
     """
     query = _validated(query)
     if not cache or query.pinned:
-        return _compile(query, catalog, pins, pretty)
+        fresh = _compile(query, catalog, pins, pretty)
+        _tell("compiled")
+        return fresh
     rendered, key = _rendered(catalog), (pretty, query.cache_key())
-    result = rendered.get(key)
-    if result is None:
-        result = _compile(query, catalog, pins, pretty)
-        rendered.put(key, result)
+    found = rendered.get(key)
+    if found is not None:
+        _tell("cached")
+        return found
+    result = _compile(query, catalog, pins, pretty)
+    rendered.put(key, result)
+    _tell("compiled")
     return result
 
 
