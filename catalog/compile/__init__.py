@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
-from catalog.compile import atomic, combine, funnel
+from catalog.compile import atomic, combine, funnel, shapes
 from catalog.compile.blocks import BlockColumn
 from catalog.compile.dialects import resolve_dialect
 from catalog.compile.filters import FilterTemplate, structured_filter, where_filter
@@ -79,8 +79,9 @@ class _Rendered:
                 self.entries.popitem(last=False)
 
 
-# A Catalog is immutable, so its compiles can be kept; they go when the catalog does.
+# A Catalog is immutable, so its compiles and plans can be kept; they go when the catalog does.
 _rendered: PerCatalog[_Rendered] = PerCatalog(_Rendered)
+_shapes: PerCatalog[shapes.Shapes] = PerCatalog(shapes.Shapes)
 
 
 def compile_query(
@@ -102,15 +103,43 @@ def compile_query(
         fresh = _compile(query, catalog, pins, pretty)
         _tell("compiled")
         return fresh
-    rendered, key = _rendered(catalog), (pretty, query.cache_key())
+    # The shape and the typed parameters say everything the compiler reads: equal keys mean the same SQL.
+    shape, parameters = shapes.shape_of(query)
+    rendered, key = _rendered(catalog), (pretty, shape, shapes.typed(parameters))
     found = rendered.get(key)
     if found is not None:
         _tell("cached")
         return found
-    result = _compile(query, catalog, pins, pretty)
+    result, outcome = _by_shape(query, shape, parameters, catalog, pins, pretty)
     rendered.put(key, result)
-    _tell("compiled")
+    _tell(outcome)
     return result
+
+
+def _by_shape(
+    query: MetricQuery,
+    shape: Hashable,
+    parameters: list[shapes.Parameter],
+    catalog: Catalog,
+    pins: Pins | None,
+    pretty: bool,
+) -> tuple[CompiledQuery, Outcome]:
+    """From the plan of the query's shape when it has one (`shapes`); the second sighting of a shape makes
+    its plan, so a query seen once costs one compile."""
+    if pretty:
+        return _compile(query, catalog, pins, pretty), "compiled"
+    kept = _shapes(catalog)
+    entry = kept.get(shape)
+    if isinstance(entry, shapes.Plan):
+        return entry.render(parameters), "shape"
+    if entry == shapes.SEEN and parameters:
+        made = shapes.plan(query, parameters, lambda q: _compile(q, catalog, pins, pretty))
+        kept.put(shape, made or shapes.NOT_PARAMETRIC)
+        if made is not None:
+            return made.render(parameters), "shape"
+    elif entry is None:
+        kept.put(shape, shapes.SEEN)
+    return _compile(query, catalog, pins, pretty), "compiled"
 
 
 compile = compile_query
