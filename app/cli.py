@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from typing import Annotated, Any
 
 import typer
@@ -37,6 +38,7 @@ def serve(
     """Run the REST service. Settings come from CALIBER_* variables (CALIBER_DATABASE_URL, ...)."""
     import uvicorn
 
+    from app.logs import log_config
     from app.settings import Settings
     from app.startup import prepare
     from catalog.store.repository import Repository
@@ -49,7 +51,12 @@ def serve(
         typer.echo(line)
     repo.engine.dispose()
     os.environ["CALIBER_PREPARE_ON_START"] = "false"
-    # No access log: formatting and writing a line per request cost more than answering a cached one.
+    processes = 1 if reload else settings.workers
+    if processes > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Set before any worker imports prometheus_client: each then writes its samples there, and /metrics
+        # sums them. A fresh directory per start: samples of a previous run must not be counted again.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="caliber-metrics-")
+    # uvicorn's own access log is off: `CALIBER_ACCESS_LOG` writes one JSON line per request instead.
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -58,6 +65,7 @@ def serve(
         workers=None if reload else settings.workers,
         reload=reload,
         access_log=False,
+        log_config=log_config(settings.log_level),
     )
 
 

@@ -185,3 +185,11 @@ Publisher = Annotated[TokenRecord, Depends(_holder("publish"))]
 Deprecator = Annotated[TokenRecord, Depends(_holder("deprecate"))]
 Auditor = Annotated[TokenRecord, Depends(_holder("audit"))]
 TokenAdmin = Annotated[TokenRecord, Depends(_holder("tokens"))]
+
+
+async def _monitor(who: Principal, settings: SettingsDep) -> TokenRecord | None:
+    return who if settings.metrics_public else _check("observe", who, settings)
+
+
+Monitor = Annotated[TokenRecord | None, Depends(_monitor)]
+"""May read `/metrics`: everyone when `CALIBER_METRICS_PUBLIC=true`, else an admin."""

@@ -21,6 +21,7 @@ from app import mcp_http, problems, web
 from app.current import CurrentCatalog
 from app.heavy import HeavyJobs
 from app.limits import BodyLimit
+from app.monitoring import RequestContext
 from app.response_cache import ResponseCache
 from app.routers import (
     audit,
@@ -32,6 +33,7 @@ from app.routers import (
     lint,
     metrics,
     monitors,
+    prometheus,
     publish,
     query,
     tokens,
@@ -96,8 +98,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so outermost: an oversized body is refused before the cache reads it.
     app.add_middleware(ResponseCache, current=current, open_reads=settings.open_reads)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (
+    # Outermost: a request's id and its time cover everything, cached answers and refusals included.
+    app.add_middleware(RequestContext, access_log=settings.access_log)
+    modules = (
         health,
+        prometheus,
         metrics,
         catalog_objects,
         compile,
@@ -109,7 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         publish,
         audit,
         tokens,
-    ):
+    )
+    for module in modules:
         app.include_router(module.router)
     web.install(app)
     mcp_http.install(app)
@@ -128,5 +134,5 @@ TAGS = (
     ("publish", "Store a bundle of definitions as new versions."),
     ("audit", "Who changed what (admin)."),
     ("tokens", "List and revoke tokens (admin)."),
-    ("health", "Liveness."),
+    ("health", "Liveness and Prometheus metrics."),
 )

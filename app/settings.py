@@ -10,7 +10,7 @@ definitions, a DuckDB demo warehouse.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     turn, and the event loop keeps serving meanwhile."""
     open_reads: bool = True
     """Reads need no token; writes always need one."""
+    metrics_public: bool = False
+    """`GET /metrics` answers everyone; otherwise an admin token is needed (Prometheus sends it with
+    `authorization: {credentials: ...}` in its scrape configuration)."""
+    access_log: bool = False
+    """One JSON line per request (method, route, status, duration, request id) on the `caliber.access` logger."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """Level of the service's JSON log lines (`caliber serve`)."""
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * MIB)] = MIB
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65_535)] = 8000

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+from app.monitoring import WAREHOUSE_SECONDS
 from catalog.connect import TableColumns, reflect_duckdb
 
 MAX_ROWS = 10_000
@@ -82,20 +84,25 @@ class Warehouse:
         cursor = self._connect().cursor()
         timer = threading.Timer(self.timeout_seconds, cursor.interrupt)
         timer.daemon = True
+        outcome = "ok"
+        started = time.perf_counter()
         timer.start()
         try:
             result = cursor.execute(sql)
             columns = tuple(d[0] for d in result.description or ())
             fetched = result.fetchmany(cap + 1)
         except duckdb.InterruptException as err:
+            outcome = "timeout"
             raise WarehouseTimeout(
                 f"the query ran longer than {self.timeout_seconds:g} s and was stopped"
             ) from err
         except duckdb.Error as err:
+            outcome = "error"
             raise WarehouseError(str(err).splitlines()[0]) from err
         finally:
             timer.cancel()
             cursor.close()
+            WAREHOUSE_SECONDS.labels(outcome).observe(time.perf_counter() - started)
         return Rows(columns, [[_json_value(v) for v in row] for row in fetched[:cap]], len(fetched) > cap)
 
     def columns(self, tables: Iterable[str]) -> dict[str, TableColumns | None]:

@@ -18,14 +18,14 @@ from __future__ import annotations
 import difflib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
-from catalog.compile import atomic, combine
+from catalog.compile import atomic, combine, shapes
 from catalog.compile.blocks import BlockColumn
 from catalog.compile.dialects import resolve_dialect
 from catalog.compile.filters import FilterTemplate, structured_filter, where_filter
@@ -37,9 +37,27 @@ from catalog.memo import PerCatalog
 from catalog.model import Catalog, Dimension
 from catalog.query import METRIC_TIME, MetricQuery
 
-__all__ = ["CompileError", "CompiledQuery", "MetricQuery", "compile", "compile_query"]
+__all__ = ["CompileError", "CompiledQuery", "MetricQuery", "compile", "compile_query", "observe"]
 
 CACHE_SIZE = 1024
+
+Outcome = Literal["cached", "shape", "compiled"]
+OUTCOMES: tuple[Outcome, ...] = ("cached", "shape", "compiled")
+_observers: list[Callable[[Outcome], None]] = []
+
+
+def observe(callback: Callable[[Outcome], None]) -> None:
+    """Call `callback(outcome)` after each `compile_query`: `cached` (an identical request's SQL), `shape`
+    (a kept plan of the same shape with new values) or `compiled` (from scratch). The service counts them.
+
+        observe(lambda outcome: counts.update([outcome]))
+    """
+    _observers.append(callback)
+
+
+def _tell(outcome: Outcome) -> None:
+    for callback in _observers:
+        callback(outcome)
 
 
 class _Rendered:
@@ -63,8 +81,9 @@ class _Rendered:
                 self.entries.popitem(last=False)
 
 
-# A Catalog is immutable, so its compiles can be kept; they go when the catalog does.
+# A Catalog is immutable, so its compiles and plans can be kept; they go when the catalog does.
 _rendered: PerCatalog[_Rendered] = PerCatalog(_Rendered)
+_shapes: PerCatalog[shapes.Shapes] = PerCatalog(shapes.Shapes)
 
 
 def compile_query(
@@ -83,13 +102,46 @@ def compile_query(
     """
     query = _validated(query)
     if not cache or query.pinned:
-        return _compile(query, catalog, pins, pretty)
-    rendered, key = _rendered(catalog), (pretty, query.cache_key())
-    result = rendered.get(key)
-    if result is None:
-        result = _compile(query, catalog, pins, pretty)
-        rendered.put(key, result)
+        fresh = _compile(query, catalog, pins, pretty)
+        _tell("compiled")
+        return fresh
+    # The shape and the typed parameters say everything the compiler reads: equal keys mean the same SQL.
+    shape, parameters = shapes.shape_of(query)
+    rendered, key = _rendered(catalog), (pretty, shape, shapes.typed(parameters))
+    found = rendered.get(key)
+    if found is not None:
+        _tell("cached")
+        return found
+    result, outcome = _by_shape(query, shape, parameters, catalog, pins, pretty)
+    rendered.put(key, result)
+    _tell(outcome)
     return result
+
+
+def _by_shape(
+    query: MetricQuery,
+    shape: Hashable,
+    parameters: list[shapes.Parameter],
+    catalog: Catalog,
+    pins: Pins | None,
+    pretty: bool,
+) -> tuple[CompiledQuery, Outcome]:
+    """From the plan of the query's shape when it has one (`shapes`); the second sighting of a shape makes
+    its plan, so a query seen once costs one compile."""
+    if pretty:
+        return _compile(query, catalog, pins, pretty), "compiled"
+    kept = _shapes(catalog)
+    entry = kept.get(shape)
+    if isinstance(entry, shapes.Plan):
+        return entry.render(parameters), "shape"
+    if entry == shapes.SEEN and parameters:
+        made = shapes.plan(query, parameters, lambda q: _compile(q, catalog, pins, pretty))
+        kept.put(shape, made or shapes.NOT_PARAMETRIC)
+        if made is not None:
+            return made.render(parameters), "shape"
+    elif entry is None:
+        kept.put(shape, shapes.SEEN)
+    return _compile(query, catalog, pins, pretty), "compiled"
 
 
 compile = compile_query

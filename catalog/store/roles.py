@@ -17,7 +17,7 @@ from typing import Literal
 
 Role = Literal["reader", "analyst", "admin"]
 ROLES: tuple[Role, ...] = ("reader", "analyst", "admin")
-ActionName = Literal["read", "compile", "query", "lint", "publish", "deprecate", "audit", "tokens"]
+ActionName = Literal["read", "compile", "query", "lint", "publish", "deprecate", "audit", "tokens", "observe"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("deprecate", "analyst", False, "`/v1/metrics/{key}/deprecate`: mark a metric deprecated"),
     Action("audit", "admin", False, "`/v1/audit`: who changed what"),
     Action("tokens", "admin", False, "`/v1/tokens`: list tokens and revoke them"),
+    Action(
+        "observe",
+        "admin",
+        False,
+        "`/metrics`: Prometheus metrics (open to everyone when `CALIBER_METRICS_PUBLIC=true`)",
+    ),
 )
 _BY_NAME = {a.name: a for a in ACTIONS}
 
@@ -75,7 +81,7 @@ def role_summary() -> str:
     >>> print(role_summary())
     reader: read, compile, query, lint
     analyst: also publish, deprecate
-    admin: also audit, tokens
+    admin: also audit, tokens, observe
     """
     lines = []
     for i, role in enumerate(ROLES):

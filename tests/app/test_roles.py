@@ -34,6 +34,7 @@ GRID = {
     "deprecate": ("no", "no", "yes", "yes"),
     "audit": ("no", "no", "no", "yes"),
     "tokens": ("no", "no", "no", "yes"),
+    "observe": ("no", "no", "no", "yes"),
 }
 
 Call = Callable[[TestClient, dict[str, str]], Response]
@@ -101,6 +102,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, Call]] = {
     ("GET", "/v1/audit"): ("audit", lambda c, h: c.get("/v1/audit", headers=h)),
     ("GET", "/v1/tokens"): ("tokens", lambda c, h: c.get("/v1/tokens", headers=h)),
     ("DELETE", "/v1/tokens/{token_id}"): ("tokens", _revoke_a_new_token),
+    ("GET", "/metrics"): ("observe", lambda c, h: c.get("/metrics", headers=h)),
 }
 UNCHECKED = {
     ("GET", "/healthz"),
