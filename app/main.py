@@ -31,6 +31,7 @@ from app.routers import (
     metrics,
     publish,
     query,
+    reviews,
     tokens,
 )
 from app.settings import Settings
@@ -44,8 +45,9 @@ DESCRIPTION = """\
 One agreed definition per metric (its caliber, 统计口径), versioned, and compiled to SQL for every engine.
 
 Reads are open unless the server sets `CALIBER_OPEN_READS=false`; writes need `Authorization: Bearer <token>`
-of a role that may do them (`caliber token create --role reader|analyst|admin`); a malformed `Authorization`
-header is a 401, never anonymous. Every error is an RFC 9457 problem (`application/problem+json`)
+of a user whose roles (viewer, analyst, owner, admin, each granted per namespace) allow them
+(`caliber user grant`, `caliber token create --user NAME`); a malformed `Authorization` header is a 401, never
+anonymous. Every error is an RFC 9457 problem (`application/problem+json`)
 whose `errors` carry stable codes, locations and hints.
 """
 
@@ -92,7 +94,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so outermost: an oversized body is refused before the cache reads it.
     app.add_middleware(ResponseCache, current=current, open_reads=settings.open_reads)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, metrics, catalog_objects, compile, query, conflicts, lint, publish, audit, tokens):
+    for module in (
+        health,
+        reviews,
+        metrics,
+        catalog_objects,
+        compile,
+        query,
+        conflicts,
+        lint,
+        publish,
+        audit,
+        tokens,
+    ):
         app.include_router(module.router)
     web.install(app)
     return app
@@ -107,6 +121,7 @@ TAGS = (
     ("catalog", "Dimensions, sources and conflicts of the current catalog."),
     ("lint", "Check definitions without storing them."),
     ("publish", "Store a bundle of definitions as new versions."),
+    ("reviews", "Changes waiting for an owner: approve or reject them; a metric's lineage."),
     ("audit", "Who changed what (admin)."),
     ("tokens", "List and revoke tokens (admin)."),
     ("health", "Liveness."),

@@ -119,6 +119,14 @@ CODES: dict[str, tuple[Level, str]] = {
     "T003": (Level.ERROR, "statement not allowed in a SQL data file"),
     "T004": (Level.ERROR, "test query cannot be compiled or run"),
     "T005": (Level.ERROR, "golden test failed: rows differ from `expected`, or the invariant does not hold"),
+    # G: governance (users, reviews, requirement cards)
+    "G001": (Level.ERROR, "unknown or disabled user"),
+    "G002": (Level.ERROR, "user name taken or not allowed"),
+    "G003": (Level.ERROR, "role or namespace not allowed in a grant"),
+    "G004": (Level.ERROR, "review unknown or no longer pending"),
+    "G005": (Level.ERROR, "the author of a change to a standard metric may not approve it"),
+    "G006": (Level.ERROR, "the change no longer fits the published catalog"),
+    "G007": (Level.ERROR, "requirement card unknown, or the transition is not allowed from its state"),
     # I: internal
     "I001": (Level.ERROR, "internal error in a rule (please report)"),
     # H: HTTP requests to the service (app/problems.py)

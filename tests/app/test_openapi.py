@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from tests.accounts import token_of
 from tests.app.conftest import bearer, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,7 +104,7 @@ def test_every_example_of_the_openapi_document_works_on_the_bundled_catalog(bund
     admin = bearer(bundled, "admin")
     repo = bundled.app.state.repo  # type: ignore[attr-defined]
     while max(t.id for t in repo.list_tokens()) < 3:  # the token the DELETE example revokes
-        repo.create_token("reader", "example-target")
+        token_of(repo, "viewer", "example-target")
     ran: list[str] = []
     for path, method, operation in operations(doc):
         bodies = example_bodies(doc, operation)
