@@ -152,3 +152,32 @@ def test_token_create_help_states_what_each_role_may_do():
     assert "owner: also approve, deprecate" in flat
     assert "admin: also audit, tokens" in flat
     assert "analyst (read, compile)" not in flat
+
+
+def test_review_commands_list_show_and_let_only_another_owner_approve(sqlite_url: str, fixtures_dir: Path):
+    repo = Repository.from_url(sqlite_url)
+    repo.upgrade()
+    files = {
+        str(p.relative_to(fixtures_dir)): p.read_text("utf-8") for p in sorted(fixtures_dir.rglob("*.yaml"))
+    }
+    repo.publish(files, author="system")
+    ann = repo.verify_token(token_of(repo, "analyst", "ann", "shop"))
+    token_of(repo, "owner", "olu", "shop")
+    files["shop/orders.yaml"] = files["shop/orders.yaml"].replace(
+        "status = 'paid'\"\n    label: {en: Gross", "status <> 'x'\"\n    label: {en: Gross"
+    )
+    review = repo.publish(files, author="ann", actor=ann).proposed[0].review
+
+    def run(*args: str) -> Result:
+        return runner.invoke(app, [*args, "--db", sqlite_url])
+
+    listed = run("review", "list")
+    shown = run("review", "show", str(review))
+    by_author = run("review", "approve", str(review), "--as", "ann")
+    by_owner = run("review", "approve", str(review), "--as", "olu")
+
+    assert f"{review}  shop.gmv v1 -> v2  by ann  in_review" in listed.output
+    assert "caliber changed: yes" in shown.output and "downstream: shop.average_order_value" in shown.output
+    assert by_author.exit_code == 1 and "H006 ann may not decide reviews in shop" in by_author.output
+    assert by_owner.exit_code == 0 and "approved: shop.gmv v2 is live" in by_owner.output
+    assert run("review", "list").output == "" and repo.get_metric("shop.gmv").version == 2  # type: ignore[union-attr]
