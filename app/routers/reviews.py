@@ -27,6 +27,7 @@ from catalog.store.repository import Repository
 router = APIRouter(tags=["reviews"])
 
 ReviewId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[1], description="The review's id.")]
+RejectedId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[2], description="The review's id.")]
 StateQuery = Literal["in_review", "approved", "rejected", "superseded", "all"]
 
 
@@ -88,7 +89,7 @@ class RejectBody(BaseModel):
 
 
 class LineagePublic(BaseModel):
-    key: str = Field(examples=["finance.aov"])
+    key: str = Field(examples=["finance.arppu"])
     upstream: list[str] = Field(description="Metrics it is computed from, directly or not.")
     sources: list[str] = Field(description="Sources under it.")
     downstream: list[str] = Field(description="Metrics computed from it, directly or not.")
@@ -141,7 +142,7 @@ def approve(review_id: ReviewId, repo: RepoDep, who: Approver) -> ReviewPublic:
     response_model=ReviewPublic,
     responses=problem_responses(401, 403, 404, 409),
 )
-def reject(review_id: ReviewId, body: RejectBody, repo: RepoDep, who: Approver) -> ReviewPublic:
+def reject(review_id: RejectedId, body: RejectBody, repo: RepoDep, who: Approver) -> ReviewPublic:
     """Close the review with a reason; the live version stays."""
     return ReviewPublic.of(repo.reviews.reject(review_id, who, body.reason))
 
@@ -153,7 +154,7 @@ def reject(review_id: ReviewId, body: RejectBody, repo: RepoDep, who: Approver) 
     openapi_extra=READ_SECURITY,
 )
 def metric_lineage(
-    key: Annotated[str, Path(max_length=401, examples=["finance.aov"])], read: Read
+    key: Annotated[str, Path(max_length=401, examples=["finance.arppu"])], read: Read
 ) -> LineagePublic:
     """Upstream and downstream of the metric, from the resolved references of the live catalog."""
     keys = read.catalog.find("metrics", key)

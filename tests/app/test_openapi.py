@@ -16,6 +16,8 @@ from app.main import create_app
 from tests.accounts import token_of
 from tests.app.conftest import bearer, settings_for
 
+DEFS = Path(__file__).resolve().parents[2] / "metric_defs"
+
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "metric_defs"
 # Writes go last so the reads see the catalog as started; deprecation before publishing is arbitrary; the
@@ -99,12 +101,21 @@ def call(
     )
 
 
+def _propose_two_changes(repo: Any) -> None:
+    analyst = repo.verify_token(token_of(repo, "analyst", "example-analyst"))
+    text = (DEFS / "finance" / "revenue.yaml").read_text("utf-8")
+    for old in ("Number of paid orders (", "Distinct users with at least"):
+        changed = text.replace(old, f"Proposed, {old}", 1)
+        assert repo.publish({"finance/revenue.yaml": changed}, "example-analyst", actor=analyst).proposed
+
+
 def test_every_example_of_the_openapi_document_works_on_the_bundled_catalog(bundled: TestClient) -> None:
     doc = document(bundled)
     admin = bearer(bundled, "admin")
     repo = bundled.app.state.repo  # type: ignore[attr-defined]
     while max(t.id for t in repo.list_tokens()) < 3:  # the token the DELETE example revokes
         token_of(repo, "viewer", "example-target")
+    _propose_two_changes(repo)  # reviews 1 and 2, which the approve and reject examples decide
     ran: list[str] = []
     for path, method, operation in operations(doc):
         bodies = example_bodies(doc, operation)
