@@ -19,7 +19,7 @@ def _publish_duplicates(client: TestClient) -> None:
         "finance/m.yaml": "metrics:\n" + metric("buyers", BUYERS, extra=", standard: true"),
         "ops/m.yaml": "metrics:\n" + metric("customers", SAME_BUYERS),
     }
-    response = client.post("/v1/publish", json={"files": files}, headers=bearer(client))
+    response = client.post("/v1/publish", json={"files": files}, headers=bearer(client, "owner"))
     assert response.status_code == 200, response.text
 
 
