@@ -77,5 +77,5 @@ class StrictBearer(HTTPBearer):
 bearer_scheme = StrictBearer(
     scheme_name="HTTPBearer",
     auto_error=False,
-    description=f"A token from `caliber token create --role {'|'.join(ROLES)}`.",
+    description=f"A token from `caliber token create --user NAME`; its user's roles: {', '.join(ROLES)}.",
 )

@@ -4,8 +4,9 @@
     def publish(body: PublishBody, repo: RepoDep, who: Publisher) -> PublishPublic: ...
 
 Each alias checks one action of `catalog.store.roles.ACTIONS` (the table docs/service.md shows): reads are
-open unless `CALIBER_OPEN_READS=false`; everything else needs `Authorization: Bearer <token>` of a role that
-may do it. A token that is sent must be valid even where none is needed, and a malformed header is a 401
+open unless `CALIBER_OPEN_READS=false`; everything else needs `Authorization: Bearer <token>` of a user whose
+grants allow it (a scoped action in at least one namespace here; the route checks the namespaces it touches
+with `require`). A token that is sent must be valid even where none is needed, and a malformed header is a 401
 (`app.auth`), so a client never believes it is authenticated when it is not.
 """
 
@@ -28,7 +29,7 @@ from app.settings import Settings
 from catalog.issues import issue
 from catalog.lint import LintResult
 from catalog.model import Catalog
-from catalog.store.records import TokenRecord
+from catalog.store.records import Caller
 from catalog.store.repository import Repository
 from catalog.store.roles import ActionName, action, roles_for
 
@@ -68,7 +69,7 @@ class ReadContext:
 
     repo: Repository
     current: LintResult
-    who: TokenRecord | None
+    who: Caller | None
     heavy: HeavyJobs
     """Where the route runs CPU-heavy work (`app.heavy`)."""
 
@@ -87,7 +88,7 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 async def _principal(
     repo: RepoDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> TokenRecord | None:
+) -> Caller | None:
     # Async so an anonymous read costs no thread hop; only a presented token is looked up (in a thread),
     # on every request: a revoked token fails at once, whatever any cache holds.
     if credentials is None:
@@ -98,39 +99,48 @@ async def _principal(
     return record
 
 
-Principal = Annotated[TokenRecord | None, Depends(_principal)]
+Principal = Annotated[Caller | None, Depends(_principal)]
 
 
-def _check(name: ActionName, who: TokenRecord | None, settings: Settings) -> TokenRecord | None:
-    """`who` when it may do the action `name`; else a 401 (anonymous) or a 403 (a role that may not)."""
+def _check(name: ActionName, who: Caller | None, settings: Settings) -> Caller | None:
+    """`who` when it may do the action `name` (a scoped action: in some namespace); else a 401 (anonymous)
+    or a 403 (a user whose grants do not allow it)."""
     wanted = action(name)
-    if wanted.may(who.role if who else None, settings.open_reads):
+    if wanted.may(who.grants if who else None, None, settings.open_reads):
         return who
     if who is None:
         if wanted.open:
             raise unauthorized("reads need a bearer token on this server (CALIBER_OPEN_READS=false)")
         raise unauthorized(f"{name} needs a bearer token")
-    raise ApiProblem(
+    raise forbidden(who, name)
+
+
+def forbidden(who: Caller, name: ActionName, namespace: str | None = None) -> ApiProblem:
+    """403 H006: `who` may not do `name` (in `namespace`); the hint names the roles that may."""
+    where = f" in {namespace}" if namespace else ""
+    scope = "every namespace (`*`)" if action(name).scope == "global" else (namespace or "the namespace")
+    held = who.role_in(namespace) or "no role"
+    return ApiProblem(
         403,
         "Forbidden",
         [
             issue(
                 "H006",
-                f"a {who.role} token may not {name}",
-                hint=f"use a token of role {' or '.join(roles_for(name))}",
+                f"{who.name} ({held}{where}) may not {name}{where}",
+                hint=f"needs the role {' or '.join(roles_for(name))} in {scope}",
             )
         ],
     )
 
 
-async def token_holder(repo: Repository, token: str | None) -> TokenRecord | None:
+async def token_holder(repo: Repository, token: str | None) -> Caller | None:
     """The holder of `token` (None: anonymous), looked up as every route looks it up; a 401 when it is unknown
     or revoked. For callers that are not FastAPI routes, such as the MCP server (`app.mcp_server`)."""
     credentials = None if token is None else HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
     return await _principal(repo, credentials)
 
 
-def check_action(name: ActionName, who: TokenRecord | None, settings: Settings) -> TokenRecord | None:
+def check_action(name: ActionName, who: Caller | None, settings: Settings) -> Caller | None:
     """`who` when it may do the action `name`; else the 401 or 403 `ApiProblem` a route would answer.
 
     >>> check_action("read", None, Settings(open_reads=True)) is None
@@ -139,18 +149,24 @@ def check_action(name: ActionName, who: TokenRecord | None, settings: Settings) 
     return _check(name, who, settings)
 
 
-def _caller(name: ActionName) -> Callable[[TokenRecord | None, Settings], Awaitable[TokenRecord | None]]:
-    async def allowed(who: Principal, settings: SettingsDep) -> TokenRecord | None:
+def require(who: Caller, name: ActionName, namespace: str) -> None:
+    """Raise the 403 of `forbidden` unless `who` may do `name` in `namespace`."""
+    if not who.may(name, namespace):
+        raise forbidden(who, name, namespace)
+
+
+def _caller(name: ActionName) -> Callable[[Caller | None, Settings], Awaitable[Caller | None]]:
+    async def allowed(who: Principal, settings: SettingsDep) -> Caller | None:
         return _check(name, who, settings)
 
     return allowed
 
 
-def _holder(name: ActionName) -> Callable[[TokenRecord | None, Settings], Awaitable[TokenRecord]]:
+def _holder(name: ActionName) -> Callable[[Caller | None, Settings], Awaitable[Caller]]:
     if action(name).open:
         raise ValueError(f"{name} is open to anonymous callers: use _caller")
 
-    async def allowed(who: Principal, settings: SettingsDep) -> TokenRecord:
+    async def allowed(who: Principal, settings: SettingsDep) -> Caller:
         checked = _check(name, who, settings)
         assert checked is not None  # an action that is not open refuses anonymous callers
         return checked
@@ -179,17 +195,17 @@ Querying = Annotated[ReadContext, Depends(_reading("query"))]
 READ_SECURITY: dict[str, Any] = {"security": [{bearer_scheme.scheme_name: []}]}
 """`openapi_extra` of a route taking `Read`: what FastAPI would write for the bearer sub-dependency."""
 
-Reader = Annotated[TokenRecord | None, Depends(_caller("read"))]
-Linter = Annotated[TokenRecord | None, Depends(_caller("lint"))]
-Publisher = Annotated[TokenRecord, Depends(_holder("publish"))]
-Deprecator = Annotated[TokenRecord, Depends(_holder("deprecate"))]
-Auditor = Annotated[TokenRecord, Depends(_holder("audit"))]
-TokenAdmin = Annotated[TokenRecord, Depends(_holder("tokens"))]
 
-
-async def _monitor(who: Principal, settings: SettingsDep) -> TokenRecord | None:
+async def _monitor(who: Principal, settings: SettingsDep) -> Caller | None:
     return who if settings.metrics_public else _check("observe", who, settings)
 
 
-Monitor = Annotated[TokenRecord | None, Depends(_monitor)]
+Monitor = Annotated[Caller | None, Depends(_monitor)]
 """May read `/metrics`: everyone when `CALIBER_METRICS_PUBLIC=true`, else an admin."""
+Reader = Annotated[Caller | None, Depends(_caller("read"))]
+Linter = Annotated[Caller | None, Depends(_caller("lint"))]
+Publisher = Annotated[Caller, Depends(_holder("publish"))]
+Deprecator = Annotated[Caller, Depends(_holder("deprecate"))]
+Approver = Annotated[Caller, Depends(_holder("approve"))]
+Auditor = Annotated[Caller, Depends(_holder("audit"))]
+TokenAdmin = Annotated[Caller, Depends(_holder("tokens"))]

@@ -36,6 +36,7 @@ from app.routers import (
     prometheus,
     publish,
     query,
+    reviews,
     tokens,
 )
 from app.settings import Settings
@@ -49,8 +50,9 @@ DESCRIPTION = """\
 One agreed definition per metric (its caliber, 统计口径), versioned, and compiled to SQL for every engine.
 
 Reads are open unless the server sets `CALIBER_OPEN_READS=false`; writes need `Authorization: Bearer <token>`
-of a role that may do them (`caliber token create --role reader|analyst|admin`); a malformed `Authorization`
-header is a 401, never anonymous. Every error is an RFC 9457 problem (`application/problem+json`)
+of a user whose roles (viewer, analyst, owner, admin, each granted per namespace) allow them
+(`caliber user grant`, `caliber token create --user NAME`); a malformed `Authorization` header is a 401, never
+anonymous. Every error is an RFC 9457 problem (`application/problem+json`)
 whose `errors` carry stable codes, locations and hints.
 """
 
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     modules = (
         health,
         prometheus,
+        reviews,
         metrics,
         catalog_objects,
         compile,
@@ -132,6 +135,7 @@ TAGS = (
     ("monitors", "Monitors (预警): their state and history."),
     ("lint", "Check definitions without storing them."),
     ("publish", "Store a bundle of definitions as new versions."),
+    ("reviews", "Changes waiting for an owner: approve or reject them; a metric's lineage."),
     ("audit", "Who changed what (admin)."),
     ("tokens", "List and revoke tokens (admin)."),
     ("health", "Liveness and Prometheus metrics."),

@@ -34,15 +34,15 @@ from app.mcp_server import Backend, build_server
 from app.problems import ApiProblem, problem_response
 from app.settings import Settings
 from catalog.issues import Location, issue
-from catalog.store.records import TokenRecord
+from catalog.store.records import Caller
 from catalog.store.repository import Repository
 
 PATH = "/mcp"
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
-_CALLER: ContextVar[TokenRecord | None] = ContextVar("caliber_mcp_caller")
+_CALLER: ContextVar[Caller | None] = ContextVar("caliber_mcp_caller")
 
 
-async def http_caller() -> TokenRecord | None:
+async def http_caller() -> Caller | None:
     """The caller the gate authenticated for the HTTP request that carried this message."""
     try:
         return _CALLER.get()

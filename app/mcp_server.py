@@ -46,7 +46,8 @@ from catalog.lint import LintResult
 from catalog.model import GRAINS, Catalog, Grain, Metric
 from catalog.query import MAX_DIMENSIONS, MAX_FILTERS, MAX_METRICS, Filter, MetricQuery, TimeRange
 from catalog.schema import Stage
-from catalog.store.records import DefinitionRecord, TokenRecord
+from catalog.store.records import Caller as Principal
+from catalog.store.records import DefinitionRecord
 from catalog.store.repository import Repository
 from catalog.store.roles import ActionName
 
@@ -65,7 +66,7 @@ TOOL_ACTIONS: dict[str, ActionName] = {
 }
 """The action of the role table each tool needs (docs/mcp.md shows it); the resources need `read`."""
 
-Caller = Callable[[], Awaitable[TokenRecord | None]]
+Caller = Callable[[], Awaitable[Principal | None]]
 """Who is calling, checked anew on every call (a revoked token fails at once); raises a 401 `ApiProblem`."""
 
 INSTRUCTIONS = """\
@@ -177,7 +178,7 @@ class Backend:
 def stdio_caller(repo: Repository, token: str | None) -> Caller:
     """The holder of `token` (None: anonymous), verified on every call."""
 
-    async def caller() -> TokenRecord | None:
+    async def caller() -> Principal | None:
         return await token_holder(repo, token)
 
     return caller

@@ -26,7 +26,7 @@ from starlette.routing import Match
 
 from catalog.compile.result import CompileError
 from catalog.issues import CODES, Issue, Level, Location, issue
-from catalog.store.records import PublishConflict, PublishRejected
+from catalog.store.records import PublishConflict, PublishRejected, Refused
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("caliber.app")
@@ -147,6 +147,11 @@ async def _publish_rejected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 422, "Definitions rejected", list(exc.issues))
 
 
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refused)
+    return problem_response(request, exc.status, exc.title, list(exc.issues))
+
+
 async def _publish_conflict(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request,
@@ -260,6 +265,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CompileError, _compile_error)
     app.add_exception_handler(PublishRejected, _publish_rejected)
     app.add_exception_handler(PublishConflict, _publish_conflict)
+    app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from catalog.store.roles import ROLES, role_summary
+from catalog.store.roles import role_summary
 
 if TYPE_CHECKING:
     from catalog.store.records import TokenRecord
@@ -359,39 +359,38 @@ def db_downgrade(
 token_app = typer.Typer(no_args_is_help=True, help="API tokens for the service: create, list, revoke.")
 app.add_typer(token_app, name="token")
 
-_ROLES_HELP = "Each role may do everything the one before it may:\n\n" + "\n\n".join(
-    role_summary().splitlines()
+_ROLES_HELP = "A token acts as its user, with the user's roles (`caliber user grant`). Each role may do " + (
+    "everything the one before it may:\n\n" + "\n\n".join(role_summary().splitlines())
 )
 
 
 @token_app.command(
     "create",
-    help="Create a token and print it once: only its hash is stored.\n\n"
+    help="Create a token of a user and print it once: only its hash is stored.\n\n"
     + _ROLES_HELP
     + "\n\nAnonymous callers may read, compile, query and lint while the server's reads are open.",
 )
 def token_create(
-    role: Annotated[str, typer.Option(help=f"{' | '.join(ROLES)} (see above).")],
+    user: Annotated[str, typer.Option(help="The user the token acts as (`caliber user create`).")],
     name: Annotated[
-        str,
-        typer.Option(
-            help="Who or what the token is for; shown as the author of what it publishes, "
-            "to everyone who may read the catalog."
-        ),
-    ],
+        str, typer.Option(help="What the token is for (`ci`, `laptop`) [default: the user].")
+    ] = "",
     db: DbOption = None,
 ) -> None:
     import getpass
 
     from catalog.store.repository import Repository
+    from catalog.store.users import AccountError
 
-    if role not in ROLES:
-        typer.echo(f"unknown role {role!r}; use one of {', '.join(ROLES)}", err=True)
-        raise typer.Exit(2)
     repo = Repository.from_url(db)
-    repo.upgrade()
-    token = repo.create_token(role, name, actor=getpass.getuser())  # type: ignore[arg-type]
-    repo.engine.dispose()
+    try:
+        repo.upgrade()
+        token = repo.create_token(user, name, actor=getpass.getuser())
+    except AccountError as err:
+        typer.echo(f"{err.issue.code} {err.issue.message} ({err.issue.hint})", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        repo.engine.dispose()
     typer.echo(token)
 
 
@@ -400,7 +399,7 @@ def token_list(
     db: DbOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
 ) -> None:
-    """List every token, oldest first: id, name, role, created, revoked. Secrets are never shown: only their
+    """List every token, oldest first: id, name, user, created, revoked. Secrets are never shown: only their
     hashes are stored."""
     import json
 
@@ -418,7 +417,7 @@ def token_list(
             {
                 "id": t.id,
                 "name": t.name,
-                "role": t.role,
+                "user": t.user,
                 "created_at": t.created_at.isoformat(),
                 "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
             }
@@ -426,8 +425,8 @@ def token_list(
         ]
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
         return
-    rows = [("id", "name", "role", "created", "revoked")] + [
-        (str(t.id), t.name, t.role, _minute(t.created_at), _minute(t.revoked_at) if t.revoked_at else "-")
+    rows = [("id", "name", "user", "created", "revoked")] + [
+        (str(t.id), t.name, t.user, _minute(t.created_at), _minute(t.revoked_at) if t.revoked_at else "-")
         for t in tokens
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -467,7 +466,7 @@ def token_revoke(
         repo.revoke_token(found.id, actor=getpass.getuser())
     finally:
         repo.engine.dispose()
-    typer.echo(f"revoked token {found.id} ({found.name}, {found.role})")
+    typer.echo(f"revoked token {found.id} ({found.name}, of {found.user})")
 
 
 def _pick_token(tokens: list[TokenRecord], name_or_id: str) -> TokenRecord | str:
@@ -667,6 +666,15 @@ def monitor_run(
     )
     typer.echo(text, err=code == 2)
     raise typer.Exit(code)
+
+
+def _governance() -> None:
+    from catalog.cli_governance import register
+
+    register(app)
+
+
+_governance()
 
 
 def main() -> None:

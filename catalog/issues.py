@@ -128,6 +128,14 @@ CODES: dict[str, tuple[Level, str]] = {
     "M001": (Level.ERROR, "unknown field in a monitor"),
     "M002": (Level.ERROR, "wrong or missing value in a monitor"),
     "M003": (Level.ERROR, "monitor's metric query cannot be compiled"),
+    # G: governance (users, reviews, requirement cards)
+    "G001": (Level.ERROR, "unknown or disabled user"),
+    "G002": (Level.ERROR, "user name taken or not allowed"),
+    "G003": (Level.ERROR, "role or namespace not allowed in a grant"),
+    "G004": (Level.ERROR, "review unknown or no longer pending"),
+    "G005": (Level.ERROR, "the author of a change to a standard metric may not approve it"),
+    "G006": (Level.ERROR, "the change no longer fits the published catalog"),
+    "G007": (Level.ERROR, "requirement card unknown, or the transition is not allowed from its state"),
     # I: internal
     "I001": (Level.ERROR, "internal error in a rule (please report)"),
     # H: HTTP requests to the service (app/problems.py)

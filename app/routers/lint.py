@@ -65,7 +65,11 @@ async def lint(
     _who: Linter,
     heavy: HeavyDep,
     file: Annotated[
-        FileName, Query(description="Path of a raw YAML body; its folder is the namespace.")
+        FileName,
+        Query(
+            description="Path of a raw YAML body; its folder is the namespace.",
+            examples=["growth/acquisition.yaml"],
+        ),
     ] = "default/input.yaml",
     warehouse: Annotated[
         bool,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.deps import READ_SECURITY, CurrentDep, Deprecator, Read, Reader, RepoDep
+from app.deps import READ_SECURITY, CurrentDep, Deprecator, Read, Reader, RepoDep, require
 from app.problems import ApiProblem, not_found, problem_responses
 from app.routers.catalog_objects import LabelPublic
 from catalog.compare.conflicts import findings_of_metric
@@ -310,7 +310,8 @@ def deprecate(
 ) -> VersionPublic:
     """Mark the metric deprecated in a new version: it still compiles, with a warning. Idempotent."""
     metric = _metric(current, key)
-    record = repo.deprecate(metric.key, body.reason, author=who.name)
+    require(who, "deprecate", metric.namespace)
+    record = repo.deprecate(metric.key, body.reason, author=who.name, actor=who)
     if record is None:
         raise not_found("metric", key, current.catalog.metrics)
     return VersionPublic.of(record)

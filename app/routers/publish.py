@@ -35,17 +35,35 @@ class CreatedPublic(BaseModel):
     version: int = Field(examples=[2])
 
 
+class ProposedPublic(BaseModel):
+    kind: str = Field(examples=["metric"])
+    key: str = Field(examples=["finance.gmv"])
+    version: int = Field(examples=[3])
+    review: int = Field(description="The review it waits for: `GET /v1/reviews/{id}`.", examples=[12])
+
+
 class PublishPublic(BaseModel):
-    created: list[CreatedPublic]
+    created: list[CreatedPublic] = Field(description="Versions that went live.")
+    in_review: list[ProposedPublic] = Field(
+        description="Versions stored but not live: each waits for an owner of its namespace to approve it."
+    )
     unchanged: int = Field(description="Definitions in the bundle identical to their current version.")
     warnings: list[IssuePublic]
 
 
 @router.post("", response_model=PublishPublic, responses=problem_responses(400, 401, 403, 409, 413))
 async def publish(body: PublishBody, repo: RepoDep, who: Publisher, heavy: HeavyDep) -> PublishPublic:
-    """Publish the files; each changed definition gets its next version number."""
-    result = await heavy.run(repo.publish, body.files, author=who.name, note=body.note)
+    """Publish the files; each changed definition gets its next version number. A change to a published
+    definition by an analyst of its namespace, and any change to a standard metric, waits for review
+    (`in_review`); the caller must be an analyst or more in every namespace the bundle changes (403)."""
+    result = await heavy.run(repo.publish, body.files, author=who.name, note=body.note, actor=who)
     created = [CreatedPublic(kind=c.kind, key=c.key, version=c.version) for c in result.created]
     return PublishPublic(
-        created=created, unchanged=result.unchanged, warnings=[IssuePublic.of(w) for w in result.warnings]
+        created=created,
+        in_review=[
+            ProposedPublic(kind=p.kind, key=p.key, version=p.version, review=p.review)
+            for p in result.proposed
+        ],
+        unchanged=result.unchanged,
+        warnings=[IssuePublic.of(w) for w in result.warnings],
     )

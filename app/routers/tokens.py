@@ -1,7 +1,7 @@
 """`/v1/tokens`: list the service's tokens and revoke them (admin only). Tokens are created with
 `caliber token create`, which prints the secret once; nothing here ever shows a secret or its hash.
 
-    GET    /v1/tokens        every token, oldest first: id, name, role, created_at, revoked_at
+    GET    /v1/tokens        every token, oldest first: id, name, user, created_at, revoked_at
     DELETE /v1/tokens/{id}   revoke it: it fails from the next request on (audited as token.revoke)
 """
 
@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field
 from app.deps import RepoDep, TokenAdmin
 from app.problems import not_found, problem_responses
 from catalog.store.records import TokenRecord
-from catalog.store.roles import Role
 
 router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
 
@@ -27,8 +26,8 @@ TokenId = Annotated[
 
 class TokenPublic(BaseModel):
     id: int = Field(examples=[3])
-    name: str = Field(description="Shown as the author of what the token writes.", examples=["ci-bot"])
-    role: Role = Field(examples=["analyst"])
+    name: str = Field(description="What the token is for.", examples=["ci-bot"])
+    user: str = Field(description="The user it acts as: the author of what it writes.", examples=["ann"])
     created_at: datetime
     revoked_at: datetime | None = Field(description="Null while the token is valid.")
 
@@ -37,7 +36,7 @@ class TokenPublic(BaseModel):
         return cls(
             id=record.id,
             name=record.name,
-            role=record.role,
+            user=record.user,
             created_at=record.created_at,
             revoked_at=record.revoked_at,
         )

@@ -1,5 +1,5 @@
-"""The catalog store's tables (SQLAlchemy 2): definitions, their immutable versions, the audit trail, tokens,
-and the catalog's revision counter.
+"""The catalog store's tables (SQLAlchemy 2): definitions, their immutable versions, the audit trail, users
+with their grants and tokens, and the catalog's revision counter.
 
 A definition row is the identity of one source, dimension or metric (`kind` + `namespace.name`) and points at
 its current version; versions are never updated or deleted. UNIQUE(definition_id, number) is what keeps
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -78,12 +78,41 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class UserRow(Base):
+    """A person or a robot (a CI job): what its tokens may do comes from its grants."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    department: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """Moved on authenticated requests, at most once a minute (`catalog.store.users`)."""
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """Set: none of the user's tokens works."""
+
+
+class GrantRow(Base):
+    """One role of one user in one namespace (`*`: every namespace)."""
+
+    __tablename__ = "grants"
+    __table_args__ = (UniqueConstraint("user_id", "namespace", name="uq_grants_user_namespace"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    namespace: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class TokenRow(Base):
     __tablename__ = "tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))
+    """What the token is for (`ci`, `laptop`); it acts as its user."""
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     """sha256 of the token: the plaintext is shown once and never stored."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -100,3 +129,27 @@ class CatalogStateRow(Base):
     epoch: Mapped[str] = mapped_column(String(32))
     """Random, chosen when the table is created: a re-created database never matches an old revision."""
     revision: Mapped[int] = mapped_column(Integer)
+
+
+class ReviewRow(Base):
+    """A version waiting for, or decided by, review: the version row itself never changes; approving it moves
+    its definition's `current_version` to it (`catalog.store.review`)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_state", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("definitions.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    """The proposed version."""
+    base: Mapped[int] = mapped_column(Integer)
+    """The version that was live when it was proposed."""
+    author: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    """in_review | approved | rejected | superseded"""
+    standard: Mapped[bool] = mapped_column(Boolean)
+    """A change to a standard metric: its author may not approve it."""
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from catalog.issues import Issue, Level
-from catalog.store.roles import Role
+from catalog.store.roles import ActionName, Grant, Role, may, role_in
 
 Kind = Literal["source", "dimension", "metric"]
 
@@ -22,11 +22,23 @@ class CreatedVersion(NamedTuple):
     version: int
 
 
+class ProposedVersion(NamedTuple):
+    """A version stored in review, and the review's id."""
+
+    kind: Kind
+    key: str
+    version: int
+    review: int
+
+
 @dataclass(frozen=True, slots=True)
 class PublishResult:
     created: list[CreatedVersion]
+    """Versions that went live."""
     unchanged: int
     warnings: tuple[Issue, ...] = ()
+    proposed: list[ProposedVersion] = field(default_factory=list)
+    """Versions stored in review: not live until approved."""
 
 
 class PublishRejected(Exception):
@@ -43,6 +55,16 @@ class PublishRejected(Exception):
     @property
     def errors(self) -> tuple[Issue, ...]:
         return tuple(i for i in self.issues if i.level is Level.ERROR)
+
+
+class Refused(Exception):
+    """A write the store will not do, with the HTTP status that says why; nothing was written."""
+
+    def __init__(self, status: int, title: str, issues: tuple[Issue, ...]) -> None:
+        self.status = status
+        self.title = title
+        self.issues = issues
+        super().__init__(f"{title}: " + "; ".join(f"{i.code} {i.message}" for i in issues))
 
 
 class PublishConflict(Exception):
@@ -118,9 +140,64 @@ class Page:
 class TokenRecord:
     id: int
     name: str
-    role: Role
+    """What the token is for (`ci`, `laptop`)."""
+    user: str
+    """The user it acts as."""
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    name: str
+    department: str
+    grants: tuple[Grant, ...]
+    created_at: datetime
+    last_seen_at: datetime | None = None
+    disabled_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who an authenticated request acts as: the user its token belongs to, with the user's grants."""
+
+    user_id: int
+    name: str
+    """The user's name: the author of what the request writes."""
+    grants: tuple[Grant, ...]
+    token_id: int = 0
+
+    def may(self, action: ActionName, namespace: str | None = None) -> bool:
+        return may(self.grants, action, namespace)
+
+    def role_in(self, namespace: str | None = None) -> Role | None:
+        """The highest role held in `namespace` (None: in any)."""
+        return role_in(self.grants, namespace)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRecord:
+    """A proposed version of a definition and what became of it (`catalog.store.review`)."""
+
+    id: int
+    kind: Kind
+    key: str
+    namespace: str
+    number: int
+    """The proposed version."""
+    base: int
+    """The version that was live when it was proposed."""
+    author: str
+    state: str
+    """in_review | approved | rejected | superseded"""
+    standard: bool
+    note: str
+    reason: str
+    """Why it was rejected (empty otherwise)."""
+    decided_by: str | None
+    decided_at: datetime | None
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ with past versions pinned (`catalog_at`).
 
 from __future__ import annotations
 
-import hmac
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Set
@@ -29,7 +28,7 @@ from pathlib import Path
 from threading import Lock
 from typing import Any, Literal, TypeVar, cast
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -39,20 +38,31 @@ from catalog.issues import Issue, Level, Location, has_errors, issue
 from catalog.lint import LintResult, catalog_checks, find_files
 from catalog.model import Catalog, Metric
 from catalog.search import index_of
-from catalog.store import writes
+from catalog.store import review, writes
 from catalog.store.conflict_gate import gate
 from catalog.store.diff import field_changes
 from catalog.store.engine import database_url, make_engine
 from catalog.store.hashing import content_hash, semantic_hash
-from catalog.store.models import AuditRow, DefinitionRow, NamespaceRow, TokenRow, VersionRow, utcnow
+from catalog.store.models import (
+    AuditRow,
+    DefinitionRow,
+    GrantRow,
+    NamespaceRow,
+    ReviewRow,
+    TokenRow,
+    UserRow,
+    VersionRow,
+)
 from catalog.store.overlay import SINGULAR, bundle_items, lint_overlay
 from catalog.store.pins import pinned_catalog
 from catalog.store.records import (
     AuditRecord,
+    Caller,
     CreatedVersion,
     DefinitionRecord,
     Kind,
     Page,
+    ProposedVersion,
     PublishConflict,
     PublishRejected,
     PublishResult,
@@ -61,8 +71,7 @@ from catalog.store.records import (
     VersionRecord,
 )
 from catalog.store.references import qualified_definition
-from catalog.store.roles import ROLES, Role
-from catalog.store.tokens import new_token, token_hash
+from catalog.store.users import Accounts
 from catalog.validate import Item
 
 T = TypeVar("T")
@@ -85,6 +94,12 @@ class Repository:
         self._catalogs: dict[writes.Revision, LintResult] = {}
         self._pinned: dict[tuple[writes.Revision, frozenset[tuple[str, int]]], Catalog] = {}
         self._cache_lock = Lock()
+        self.accounts = Accounts(engine, self._write)
+        """Users, grants and tokens."""
+        self.reviews = review.Reviews(
+            engine, self._write, lambda stored: lint_overlay(stored, [], allowed_schemas=self.allowed_schemas)
+        )
+        """Changes waiting for an owner: list, approve, reject."""
 
     @classmethod
     def from_url(cls, url: str | None = None, allowed_schemas: Set[str] | None = None) -> Repository:
@@ -120,8 +135,13 @@ class Repository:
         note: str = "",
         conflicts: ConflictSetting = "error",
         duplicates: Setting = "warning",
+        actor: Caller | None = None,
     ) -> PublishResult:
         """Validate a bundle `{"growth/x.yaml": text}` over the stored catalog; store what changed.
+
+        `actor`: the user publishing (None: the system). Its changes go live or wait for review as
+        `catalog.store.review.needs_review` says; `Refused` (403, nothing written) when it may not publish
+        in a namespace the bundle changes.
 
         Raises `PublishRejected` (nothing written) on any definition error, or on a conflict (C001/C003, C002
         with `duplicates="error"`, C004) that involves a metric this bundle adds or changes; conflicts between
@@ -144,14 +164,34 @@ class Repository:
         checked = plan(snapshot)
         if not checked.changes:
             return PublishResult([], len(items), checked.warnings)
+        if actor is not None and (reasons := review.forbidden_changes(checked.changes, actor)):
+            raise review.refuse(reasons)
 
         def work(session: Session) -> PublishResult:
             result = checked
             if writes.revision(session) != seen:  # another writer committed since: check against its state
                 result = plan(writes.load_current(session))
-            writes.create_definitions(session, [d for d, c in result.changes if c is None], author, note)
-            writes.append_versions(session, [(c, d) for d, c in result.changes if c], author, note)
-            created = [CreatedVersion(d.kind, d.key, c.number + 1 if c else 1) for d, c in result.changes]
+                if actor is not None and (reasons := review.forbidden_changes(result.changes, actor)):
+                    raise review.refuse(reasons)
+            waiting = review.pending_hashes(session, [c.id for _, c in result.changes if c])
+            changes = [
+                (d, c)
+                for d, c in result.changes
+                if c is None or waiting.get(c.id) != content_hash(d.definition)
+            ]
+            live = [(d, c) for d, c in changes if not review.needs_review(c, d, actor)]
+            held = [(c, d) for d, c in changes if c is not None and review.needs_review(c, d, actor)]
+            review.supersede(session, [c.id for _, c in live if c] + [c.id for c, _ in held], author)
+            writes.create_definitions(session, [d for d, c in live if c is None], author, note)
+            writes.append_versions(session, [(c, d) for d, c in live if c], author, note)
+            numbers = writes.propose_versions(session, held, author, note)
+            reviews = review.open_reviews(session, held, numbers, author)
+            proposed = [
+                ProposedVersion(d.kind, d.key, n, r)
+                for (_, d), n, r in zip(held, numbers, reviews, strict=True)
+            ]
+            created = [CreatedVersion(d.kind, d.key, c.next_number if c else 1) for d, c in live]
+            unchanged = len(items) - len(created) - len(proposed)
             if created:
                 target = created[0].key if len(created) == 1 else f"{len(created)} definitions"
                 writes.audit(
@@ -159,13 +199,9 @@ class Repository:
                     author,
                     "publish",
                     target,
-                    {
-                        "created": [list(c) for c in created],
-                        "unchanged": len(items) - len(created),
-                        "note": note,
-                    },
+                    {"created": [list(c) for c in created], "unchanged": unchanged, "note": note},
                 )
-            return PublishResult(created, len(items) - len(created), result.warnings)
+            return PublishResult(created, unchanged, result.warnings, proposed)
 
         return self._write(work)
 
@@ -176,6 +212,7 @@ class Repository:
         note: str = "",
         conflicts: ConflictSetting = "error",
         duplicates: Setting = "warning",
+        actor: Caller | None = None,
     ) -> PublishResult:
         """Publish YAML files and folders from disk (what `caliber publish metric_defs/` does)."""
         found, problems = find_files(Path(p) for p in paths)
@@ -194,7 +231,7 @@ class Repository:
                 )
         if has_errors(problems):
             raise PublishRejected(tuple(problems))
-        return self.publish(files, author, note, conflicts, duplicates)
+        return self.publish(files, author, note, conflicts, duplicates, actor)
 
     def check(
         self, files: Mapping[str, str], conflicts: ConflictSetting = "error", duplicates: Setting = "warning"
@@ -271,21 +308,35 @@ class Repository:
         found = current.get((SINGULAR[item.kind], item.key))
         return found is None or found.content_hash != content_hash(item.raw)
 
-    def deprecate(self, key: str, reason: str, author: str) -> VersionRecord | None:
-        """Mark a metric deprecated in a new version (it still compiles, with a warning); None if unknown."""
+    def deprecate(
+        self, key: str, reason: str, author: str, actor: Caller | None = None
+    ) -> VersionRecord | None:
+        """Mark a metric deprecated in a new version (it still compiles, with a warning); None if unknown.
+
+        `actor` (None: the system) must be an owner of the metric's namespace, else `Refused` (403)."""
 
         def work(session: Session) -> VersionRecord | None:
             row = self._find(session, "metric", key)
             if row is None:
                 return None
+            if actor is not None and not actor.may("deprecate", row.namespace.name):
+                raise review.refuse(
+                    [
+                        (
+                            f"{actor.name} may not deprecate in {row.namespace.name}",
+                            "needs the role owner or admin",
+                        )
+                    ]
+                )
             current = writes.load_current(session, "metric")[("metric", row.key)]
             if current.definition.get("status") == "deprecated":
                 return self._version(session, row, current.number)
+            review.supersede(session, [current.id], author)
             writes.append_version(
                 session, current, {**current.definition, "status": "deprecated"}, author, reason
             )
             writes.audit(session, author, "deprecate", row.key, {"reason": reason})
-            return self._version(session, row, current.number + 1)
+            return self._version(session, row, current.next_number)
 
         return self._write(work)
 
@@ -478,61 +529,33 @@ class Repository:
         ).all()
         return rows[0] if len(rows) == 1 else None
 
-    # -- tokens ------------------------------------------------------------------------------------------
-    def create_token(self, role: Role, name: str, actor: str = "cli") -> str:
-        """A new API token for `role`; the plaintext is returned once and only its hash is stored."""
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-        token = new_token()
+    # -- users and tokens (catalog.store.users) ---------------------------------------------------------
+    def create_token(self, user: str, name: str = "", actor: str = "cli") -> str:
+        """A new token of `user`: see `Accounts.create_token`."""
+        return self.accounts.create_token(user, name, actor)
 
-        def work(session: Session) -> None:
-            row = TokenRow(name=name, role=role, token_hash=token_hash(token))
-            session.add(row)
-            session.flush()
-            writes.audit(session, actor, "token.create", f"token:{row.id}", {"name": name, "role": role})
-
-        self._write(work)
-        return token
-
-    def verify_token(self, token: str) -> TokenRecord | None:
-        """The token's record when it exists and is not revoked."""
-        hashed = token_hash(token)
-        with Session(self.engine) as session:
-            row = session.scalar(select(TokenRow).where(TokenRow.token_hash == hashed))
-        if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, hashed):
-            return None
-        return _token_record(row)
+    def verify_token(self, token: str) -> Caller | None:
+        """Who the token acts as, or None: see `Accounts.verify_token`."""
+        return self.accounts.verify_token(token)
 
     def revoke_token(self, token_id: int, actor: str = "cli") -> bool:
-        """Revoke token `token_id`: it fails from the next request on. False when it is unknown or was
-        already revoked (nothing is written then)."""
-
-        def work(session: Session) -> bool:
-            row = session.get(TokenRow, token_id)
-            if row is None or row.revoked_at is not None:
-                return False
-            row.revoked_at = utcnow()
-            writes.audit(session, actor, "token.revoke", f"token:{row.id}", {"name": row.name})
-            return True
-
-        return self._write(work)
+        return self.accounts.revoke_token(token_id, actor)
 
     def list_tokens(self) -> list[TokenRecord]:
-        """Every token, oldest first, revoked ones included; never a secret (only hashes are stored)."""
-        with Session(self.engine) as session:
-            return [_token_record(r) for r in session.scalars(select(TokenRow).order_by(TokenRow.id))]
+        return self.accounts.list_tokens()
 
     def get_token(self, token_id: int) -> TokenRecord | None:
-        with Session(self.engine) as session:
-            row = session.get(TokenRow, token_id)
-            return _token_record(row) if row is not None else None
+        return self.accounts.get_token(token_id)
 
     def counts(self) -> dict[str, int]:
         """Rows per table (for health pages and tests that check nothing was written)."""
+        present = set(inspect(self.engine).get_table_names())  # a store migrated down has fewer tables
+        models = (NamespaceRow, DefinitionRow, VersionRow, AuditRow, TokenRow, UserRow, GrantRow, ReviewRow)
         with Session(self.engine) as session:
             return {
                 model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-                for model in (NamespaceRow, DefinitionRow, VersionRow, AuditRow, TokenRow)
+                for model in models
+                if model.__tablename__ in present
             }
 
     # -- transactions ------------------------------------------------------------------------------------
@@ -592,16 +615,6 @@ def _version_record(row: DefinitionRow, v: VersionRow) -> VersionRecord:
         v.author,
         v.note,
         _aware(v.created_at),
-    )
-
-
-def _token_record(row: TokenRow) -> TokenRecord:
-    return TokenRecord(
-        row.id,
-        row.name,
-        cast(Role, row.role),
-        _aware(row.created_at),
-        _aware(row.revoked_at) if row.revoked_at else None,
     )
 
 

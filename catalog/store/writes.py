@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, bindparam, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from catalog.store.hashing import content_hash, semantic_hash
@@ -43,10 +43,16 @@ class Current:
     content_hash: str
     semantic_hash: str
     definition: Mapping[str, Any]
+    latest: int = 0
+    """The highest version number stored: above `number` while a change waits for review."""
 
     @property
     def key(self) -> str:
         return f"{self.namespace}.{self.name}"
+
+    @property
+    def next_number(self) -> int:
+        return max(self.number, self.latest) + 1
 
     def stored(self) -> Stored:
         return Stored(self.kind, self.namespace, self.name, self.definition)
@@ -66,6 +72,11 @@ def current_join() -> Any:
 
 def load_current(session: Session, kind: Kind | None = None) -> dict[tuple[Kind, str], Current]:
     # Plain columns, not ORM objects: nothing read here is changed through the session.
+    latest = (
+        select(VersionRow.definition_id, func.max(VersionRow.number).label("latest"))
+        .group_by(VersionRow.definition_id)
+        .subquery()
+    )
     query = (
         select(
             DefinitionRow.id,
@@ -76,6 +87,7 @@ def load_current(session: Session, kind: Kind | None = None) -> dict[tuple[Kind,
             VersionRow.content_hash,
             VersionRow.semantic_hash,
             VersionRow.definition,
+            latest.c.latest,
         )
         .join(
             VersionRow,
@@ -83,6 +95,7 @@ def load_current(session: Session, kind: Kind | None = None) -> dict[tuple[Kind,
             & (VersionRow.number == DefinitionRow.current_version),
         )
         .join(NamespaceRow, NamespaceRow.id == DefinitionRow.namespace_id)
+        .join(latest, latest.c.definition_id == DefinitionRow.id)
     )
     if kind is not None:
         query = query.where(DefinitionRow.kind == kind)
@@ -186,13 +199,24 @@ def append_versions(
         .where(DefinitionRow.id == bindparam("b_id"), DefinitionRow.current_version == bindparam("b_number"))
         .values(current_version=bindparam("b_next"), status=bindparam("b_status"), updated_at=now),
         [
-            {"b_id": c.id, "b_number": c.number, "b_next": c.number + 1, "b_status": _status(d.definition)}
+            {"b_id": c.id, "b_number": c.number, "b_next": c.next_number, "b_status": _status(d.definition)}
             for c, d in changes
         ],
     )
     if moved.rowcount != len(changes):  # type: ignore[attr-defined]
         raise StaleVersion(", ".join(c.key for c, _ in changes))
-    _insert_versions(session, [(c.id, c.number + 1, d) for c, d in changes], author, note, now)
+    _insert_versions(session, [(c.id, c.next_number, d) for c, d in changes], author, note, now)
+
+
+def propose_versions(
+    session: Session, changes: Sequence[tuple[Current, Draft]], author: str, note: str
+) -> list[int]:
+    """Store each change as the definition's next version without making it current (it waits for review);
+    the numbers given. A concurrent writer taking the same number makes the insert fail: the caller retries."""
+    numbers = [c.next_number for c, _ in changes]
+    if changes:
+        _insert_versions(session, [(c.id, c.next_number, d) for c, d in changes], author, note, utcnow())
+    return numbers
 
 
 def namespace_ids(session: Session, names: set[str]) -> dict[str, int]:
@@ -241,7 +265,7 @@ def append_version(
 
 
 def audit(session: Session, actor: str, action: str, target: str, detail: Mapping[str, Any]) -> None:
-    session.add(AuditRow(actor=_name(actor), action=action, target=target, detail=dict(detail)))
+    session.add(AuditRow(actor=short(actor), action=action, target=target, detail=dict(detail)))
 
 
 def _insert_versions(
@@ -256,17 +280,17 @@ def _insert_versions(
                 "content_hash": content_hash(d.definition),
                 "semantic_hash": d.semantic_hash,
                 "definition": dict(d.definition),
-                "author": _name(author),
+                "author": short(author),
                 "note": note,
                 "created_at": now,
             }
             for definition_id, number, d in rows
         ],
     )  # UNIQUE(definition_id, number) is the last line of defence
-    _bump_revision(session)
+    bump_revision(session)
 
 
-def _bump_revision(session: Session) -> None:
+def bump_revision(session: Session) -> None:
     """Bump the catalog revision once per transaction, in the transaction that adds the versions."""
     transaction = session.get_transaction()
     if session.info.get(_BUMPED) is transaction:
@@ -285,6 +309,6 @@ def _status(definition: Mapping[str, Any]) -> str:
     return status if isinstance(status, str) else "active"
 
 
-def _name(person: str) -> str:
+def short(person: str) -> str:
     """Author and actor columns hold 200 characters; a longer name must not fail a publish on PostgreSQL."""
     return person[:200]

@@ -14,6 +14,8 @@ import app.routers.compile as compile_router
 from app.main import create_app
 from app.settings import Settings
 from catalog.store.repository import Repository
+from catalog.store.roles import EVERY_NAMESPACE, Role
+from tests.accounts import token_of
 
 SHOP = Path(__file__).resolve().parents[1] / "fixtures" / "service"
 
@@ -61,9 +63,11 @@ def repo_of(client: TestClient) -> Repository:
     return repo
 
 
-def bearer(client: TestClient, role: str = "analyst") -> dict[str, str]:
-    """Authorization header with a new token of `role`."""
-    return {"Authorization": f"Bearer {repo_of(client).create_token(role, f'test-{role}')}"}  # type: ignore[arg-type]
+def bearer(client: TestClient, role: Role = "analyst", namespace: str = EVERY_NAMESPACE) -> dict[str, str]:
+    """Authorization header with a new token of the user `test-<role>` (`test-<role>-<namespace>`), who holds
+    `role` in `namespace`."""
+    user = f"test-{role}" if namespace == EVERY_NAMESPACE else f"test-{role}-{namespace}"
+    return {"Authorization": f"Bearer {token_of(repo_of(client), role, user, namespace)}"}
 
 
 @pytest.fixture

@@ -24,19 +24,19 @@ def test_an_unknown_token_is_refused_even_where_none_is_needed(client: TestClien
     assert client.post("/v1/compile", json={"metrics": ["gmv"]}, headers=headers).status_code == 401
 
 
-def test_analyst_publishes_and_deprecates_but_cannot_read_the_audit(client: TestClient) -> None:
-    analyst = bearer(client, "analyst")
-    assert client.post("/v1/publish", json={"files": shop_files()}, headers=analyst).status_code == 200
+def test_an_owner_publishes_and_deprecates_but_cannot_read_the_audit(client: TestClient) -> None:
+    owner = bearer(client, "owner", "shop")
+    assert client.post("/v1/publish", json={"files": shop_files()}, headers=owner).status_code == 200
     deprecated = client.post(
-        "/v1/metrics/aov/deprecate", json={"reason": "use gmv / paid_orders"}, headers=analyst
+        "/v1/metrics/aov/deprecate", json={"reason": "use gmv / paid_orders"}, headers=owner
     )
     assert deprecated.status_code == 200, deprecated.text
-    response = client.get("/v1/audit", headers=analyst)
+    response = client.get("/v1/audit", headers=owner)
     assert response.status_code == 403
     assert response.json()["errors"][0]["code"] == "H006"
 
 
-def test_admin_reads_the_audit_with_the_token_name_as_actor(client: TestClient) -> None:
+def test_admin_reads_the_audit_with_the_user_name_as_actor(client: TestClient) -> None:
     client.post("/v1/publish", json={"files": shop_files()}, headers=bearer(client, "analyst"))
     response = client.get("/v1/audit", headers=bearer(client, "admin"))
     assert response.status_code == 200
@@ -56,7 +56,8 @@ def test_openapi_declares_the_bearer_scheme(client: TestClient) -> None:
     assert document["components"]["securitySchemes"]["HTTPBearer"] == {
         "type": "http",
         "scheme": "bearer",
-        "description": "A token from `caliber token create --role reader|analyst|admin`.",
+        "description": "A token from `caliber token create --user NAME`; its user's roles: "
+        "viewer, analyst, owner, admin.",
     }
     assert document["paths"]["/v1/publish"]["post"]["security"] == [{"HTTPBearer": []}]
     # Read routes take the token without a sub-dependency (app.deps.READ_SECURITY) and say so all the same.
@@ -150,7 +151,7 @@ def test_healthz_tells_the_metric_count_only_to_those_who_may_read(
     assert opened.get("/healthz").json() == {"status": "ok", "metrics": 4}
     anonymous = closed.get("/healthz")
     assert (anonymous.status_code, anonymous.json()) == (200, {"status": "ok"})
-    assert closed.get("/healthz", headers=bearer(closed, "reader")).json() == {"status": "ok", "metrics": 4}
+    assert closed.get("/healthz", headers=bearer(closed, "viewer")).json() == {"status": "ok", "metrics": 4}
     assert_unauthorized(closed.get("/healthz", headers={"Authorization": "Basic dXNlcjpwYXNz"}))
 
 
@@ -170,5 +171,5 @@ def test_version_authors_are_token_names_shown_to_whoever_may_read(
     assert [v["author"] for v in anonymous] == ["test-analyst"]
     assert set(anonymous[0]) == VERSION_FIELDS
     assert closed.get("/v1/metrics/gmv/versions").status_code == 401
-    reader = closed.get("/v1/metrics/gmv/versions", headers=bearer(closed, "reader")).json()
+    reader = closed.get("/v1/metrics/gmv/versions", headers=bearer(closed, "viewer")).json()
     assert [v["author"] for v in reader] == ["test-analyst"]

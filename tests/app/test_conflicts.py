@@ -22,7 +22,7 @@ def _publish_duplicates(client: TestClient) -> None:
         "finance/m.yaml": "metrics:\n" + metric("buyers", BUYERS, extra=", standard: true"),
         "ops/m.yaml": "metrics:\n" + metric("customers", SAME_BUYERS),
     }
-    response = client.post("/v1/publish", json={"files": files}, headers=bearer(client))
+    response = client.post("/v1/publish", json={"files": files}, headers=bearer(client, "owner"))
     assert response.status_code == 200, response.text
 
 
@@ -76,7 +76,10 @@ def test_conflicts_are_found_once_per_catalog_revision(
         assert len(client.get("/v1/conflicts").json()["findings"]) == 1
         assert len(client.get("/v1/metrics/ops.customers").json()["conflicts"]) == 1
     assert len(calls) == 1  # by the lint of the new revision's catalog; the requests reuse its findings
-    client.post("/v1/metrics/ops.customers/deprecate", json={"reason": "x"}, headers=bearer(client))
+    deprecated = client.post(
+        "/v1/metrics/ops.customers/deprecate", json={"reason": "x"}, headers=bearer(client, "owner")
+    )
+    assert deprecated.status_code == 200, deprecated.text
     client.get("/v1/conflicts")
     client.get("/v1/conflicts")
     assert len(calls) == 2
@@ -90,6 +93,7 @@ def test_a_metric_lists_the_conflicts_of_its_own_key_only(client: TestClient) ->
         + metric("customers", SAME_BUYERS)
         + metric("customers_all", "type: atomic, source: orders, agg: count_distinct, expr: user_id"),
     }
-    assert client.post("/v1/publish", json={"files": files}, headers=bearer(client)).status_code == 200
+    response = client.post("/v1/publish", json={"files": files}, headers=bearer(client, "owner"))
+    assert response.status_code == 200, response.text
     assert [c["code"] for c in client.get("/v1/metrics/ops.customers").json()["conflicts"]] == ["C002"]
     assert client.get("/v1/metrics/ops.customers_all").json()["conflicts"] == []

@@ -77,4 +77,4 @@ def test_closed_reads_need_a_token_with_the_query_right(
         open_reads=False,
     )
     assert client.post("/v1/explain-change", json=BODY).status_code == 401
-    assert client.post("/v1/explain-change", json=BODY, headers=bearer(client, "reader")).status_code == 200
+    assert client.post("/v1/explain-change", json=BODY, headers=bearer(client, "viewer")).status_code == 200

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from catalog.cli import app as cli
 from catalog.store.repository import Repository
+from tests.accounts import token_of
 from tests.app.conftest import shop_files
 from tests.live_server import live_server
 
@@ -51,7 +52,7 @@ def test_the_real_server_refuses_malformed_authorization_and_revoked_tokens(tmp_
     repo = Repository.from_url(url)
     repo.upgrade()
     repo.publish(shop_files(), author="fixture")
-    token = repo.create_token("analyst", "bi")
+    token = token_of(repo, "analyst", "bi")
     repo.engine.dispose()
     malformed = {
         "basic": ["Authorization: Basic dXNlcjpwYXNz"],

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from catalog.store import writes
 from catalog.store.records import Kind
 from catalog.store.repository import Repository
+from tests.accounts import token_of
 from tests.live_server import REPO_ROOT, live_server
 
 MARKER = "CALIBER-SECRET-9d2c"
@@ -103,7 +104,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     repo.upgrade()
     repo.publish_paths([REPO_ROOT / "metric_defs"], author="seed")
     store_past_lint(repo, csv)
-    token = repo.create_token("analyst", "security-test")
+    token = token_of(repo, "analyst", "security-test")
     repo.engine.dispose()
     env = {
         "CALIBER_DATABASE_URL": url,

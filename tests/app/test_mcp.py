@@ -31,7 +31,8 @@ from app.mcp_server import TOOL_ACTIONS, Backend, build_server, stdio_caller
 from app.settings import Settings
 from app.startup import prepare
 from catalog.store.repository import Repository
-from catalog.store.roles import ACTIONS
+from catalog.store.roles import ACTIONS, Role
+from tests.accounts import token_of
 from tests.live_server import REPO_ROOT, live_server
 
 DEFS = REPO_ROOT / "tests" / "fixtures" / "mcp"
@@ -68,10 +69,10 @@ class Shop:
             **extra,
         }
 
-    def token(self, role: str = "reader") -> str:
+    def token(self, role: Role = "viewer") -> str:
         repo = Repository.from_url(self.url)
         try:
-            return repo.create_token(role, f"agent-{role}")  # type: ignore[arg-type]
+            return token_of(repo, role, f"agent-{role}")
         finally:
             repo.engine.dispose()
 
@@ -80,7 +81,7 @@ class Shop:
         try:
             record = repo.verify_token(token)
             assert record is not None
-            repo.revoke_token(record.id)
+            repo.revoke_token(record.token_id)
         finally:
             repo.engine.dispose()
 
@@ -290,7 +291,7 @@ def test_over_stdio_with_closed_reads_an_anonymous_caller_gets_nothing(shop: Sho
 
 
 def test_over_stdio_with_closed_reads_a_reader_token_may_query_until_it_is_revoked(shop: Shop) -> None:
-    token = shop.token("reader")
+    token = shop.token("viewer")
 
     async def session(client: Client) -> None:
         answer = ok(await client.call_tool("run_query", by_month(["gmv"])))
@@ -497,7 +498,7 @@ def test_over_http_with_closed_reads_an_anonymous_caller_gets_a_401_and_nothing_
 def test_over_http_with_closed_reads_a_token_holder_queries_until_the_token_is_revoked(
     shop: Shop, closed_server: str
 ) -> None:
-    token = shop.token("reader")
+    token = shop.token("viewer")
 
     async def session(client: Client) -> None:
         answer = ok(await client.call_tool("run_query", by_month(["gmv", "paid_orders"])))

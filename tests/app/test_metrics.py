@@ -68,7 +68,7 @@ def test_diff_with_an_unknown_dialect_is_a_422(published: TestClient) -> None:
 
 def test_a_deprecated_metric_still_compiles_with_a_warning(published: TestClient) -> None:
     response = published.post(
-        "/v1/metrics/gmv/deprecate", json={"reason": "use net_gmv"}, headers=bearer(published)
+        "/v1/metrics/gmv/deprecate", json={"reason": "use net_gmv"}, headers=bearer(published, "owner")
     )
     assert (response.json()["number"], response.json()["status"]) == (2, "deprecated")
     detail = published.get("/v1/metrics/gmv").json()

@@ -71,4 +71,4 @@ def test_an_unknown_monitor_is_a_404_problem(make_client: Callable[..., TestClie
 def test_closed_reads_need_a_token(make_client: Callable[..., TestClient], tmp_path: Path) -> None:
     client = served(make_client, tmp_path, open_reads=False)
     assert client.get("/v1/monitors").status_code == 401
-    assert client.get("/v1/monitors", headers=bearer(client, "reader")).status_code == 200
+    assert client.get("/v1/monitors", headers=bearer(client, "viewer")).status_code == 200

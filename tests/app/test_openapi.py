@@ -13,7 +13,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from tests.accounts import token_of
 from tests.app.conftest import bearer, settings_for
+
+DEFS = Path(__file__).resolve().parents[2] / "metric_defs"
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "metric_defs"
@@ -98,12 +101,21 @@ def call(
     )
 
 
+def _propose_two_changes(repo: Any) -> None:
+    analyst = repo.verify_token(token_of(repo, "analyst", "example-analyst"))
+    text = (DEFS / "finance" / "revenue.yaml").read_text("utf-8")
+    for old in ("Number of paid orders (", "Distinct users with at least"):
+        changed = text.replace(old, f"Proposed, {old}", 1)
+        assert repo.publish({"finance/revenue.yaml": changed}, "example-analyst", actor=analyst).proposed
+
+
 def test_every_example_of_the_openapi_document_works_on_the_bundled_catalog(bundled: TestClient) -> None:
     doc = document(bundled)
     admin = bearer(bundled, "admin")
     repo = bundled.app.state.repo  # type: ignore[attr-defined]
     while max(t.id for t in repo.list_tokens()) < 3:  # the token the DELETE example revokes
-        repo.create_token("reader", "example-target")
+        token_of(repo, "viewer", "example-target")
+    _propose_two_changes(repo)  # reviews 1 and 2, which the approve and reject examples decide
     ran: list[str] = []
     for path, method, operation in operations(doc):
         bodies = example_bodies(doc, operation)
@@ -129,8 +141,9 @@ def test_the_examples_name_metrics_the_bundled_catalog_has(bundled: TestClient) 
 
 def test_linting_the_lint_example_reports_no_error_on_the_bundled_catalog(bundled: TestClient) -> None:
     doc = document(bundled)
-    for _name, media, value in example_bodies(doc, doc["paths"]["/v1/lint"]["post"]):
-        report = call(bundled, "post", "/v1/lint", {}, (media, value), {}).json()
+    operation = doc["paths"]["/v1/lint"]["post"]
+    for _name, media, value in example_bodies(doc, operation):
+        report = call(bundled, "post", "/v1/lint", operation, (media, value), {}).json()
         assert report["ok"] and report["issues"] == [], (media, report)
 
 

@@ -28,7 +28,7 @@ def test_first_start_on_postgres_serves_search_versions_and_pinned_compiles(pg_c
     files["shop/metrics.yaml"] = files["shop/metrics.yaml"].replace(
         counted, counted.replace("= 'paid'", "<> 'cancelled'")
     )
-    published = pg_client.post("/v1/publish", json={"files": files}, headers=bearer(pg_client))
+    published = pg_client.post("/v1/publish", json={"files": files}, headers=bearer(pg_client, "owner"))
     assert published.json()["created"] == [{"kind": "metric", "key": "shop.paid_orders", "version": 2}]
     sql = [
         pg_client.get("/v1/compile", params={"metric": f"paid_orders@{n}", "dialect": "postgres"}).json()

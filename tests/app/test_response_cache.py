@@ -34,7 +34,9 @@ def test_a_repeated_compile_is_answered_from_memory_with_the_same_bytes(
 
 def test_a_new_version_is_seen_by_the_next_request(published: TestClient) -> None:
     assert published.get("/v1/metrics/gmv").json()["warnings"] == []
-    published.post("/v1/metrics/gmv/deprecate", json={"reason": "use net_gmv"}, headers=bearer(published))
+    published.post(
+        "/v1/metrics/gmv/deprecate", json={"reason": "use net_gmv"}, headers=bearer(published, "owner")
+    )
     detail = published.get("/v1/metrics/gmv").json()
     assert (detail["version"], detail["warnings"]) == (2, ["metric shop.gmv is deprecated: use net_gmv"])
 
@@ -44,7 +46,9 @@ def test_a_write_by_another_worker_is_seen_by_the_next_request(published: TestCl
     other = TestClient(create_app(settings_for(tmp_path)))
     with other:
         assert published.post("/v1/compile", json=QUERY).json()["warnings"] == []
-        other.post("/v1/metrics/gmv/deprecate", json={"reason": "use net_gmv"}, headers=bearer(other))
+        other.post(
+            "/v1/metrics/gmv/deprecate", json={"reason": "use net_gmv"}, headers=bearer(other, "owner")
+        )
     assert published.post("/v1/compile", json=QUERY).json()["warnings"] == ["metric shop.gmv is deprecated"]
 
 

@@ -18,23 +18,26 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from starlette.routing import BaseRoute
 
-from catalog.store.roles import ACTIONS
+from catalog.store.roles import ACTIONS, ROLES, Grant
+from tests.accounts import token_of
 from tests.app.conftest import bearer, repo_of, shop_files
 
-CALLERS = ("anonymous", "reader", "analyst", "admin")
+CALLERS = ("anonymous", "viewer", "analyst", "owner", "admin")
 
 # "open": anonymous callers may while reads are open (the default); roles never depend on that setting.
+# Each caller here holds its role in every namespace (`*`); tests/app/test_scoped_roles.py varies the namespace.
 GRID = {
-    #            anonymous  reader  analyst  admin
-    "read": ("open", "yes", "yes", "yes"),
-    "compile": ("open", "yes", "yes", "yes"),
-    "query": ("open", "yes", "yes", "yes"),
-    "lint": ("open", "yes", "yes", "yes"),
-    "publish": ("no", "no", "yes", "yes"),
-    "deprecate": ("no", "no", "yes", "yes"),
-    "audit": ("no", "no", "no", "yes"),
-    "tokens": ("no", "no", "no", "yes"),
-    "observe": ("no", "no", "no", "yes"),
+    #            anonymous  viewer  analyst  owner  admin
+    "read": ("open", "yes", "yes", "yes", "yes"),
+    "compile": ("open", "yes", "yes", "yes", "yes"),
+    "query": ("open", "yes", "yes", "yes", "yes"),
+    "lint": ("open", "yes", "yes", "yes", "yes"),
+    "publish": ("no", "no", "yes", "yes", "yes"),
+    "approve": ("no", "no", "no", "yes", "yes"),
+    "deprecate": ("no", "no", "no", "yes", "yes"),
+    "audit": ("no", "no", "no", "no", "yes"),
+    "tokens": ("no", "no", "no", "no", "yes"),
+    "observe": ("no", "no", "no", "no", "yes"),
 }
 
 Call = Callable[[TestClient, dict[str, str]], Response]
@@ -42,8 +45,23 @@ Call = Callable[[TestClient, dict[str, str]], Response]
 
 def _revoke_a_new_token(client: TestClient, headers: dict[str, str]) -> Response:
     repo = repo_of(client)
-    repo.create_token("reader", "throwaway")
+    token_of(repo, "viewer", "throwaway")
     return client.delete(f"/v1/tokens/{repo.list_tokens()[-1].id}", headers=headers)
+
+
+def _a_review(client: TestClient) -> int:
+    """A new pending review of the shop's `gmv` (its description changed), proposed by an analyst of shop."""
+    repo = repo_of(client)
+    files = shop_files()
+    number = len(repo.versions("shop.gmv")) + 1
+    files["shop/metrics.yaml"] = _describe(files["shop/metrics.yaml"], number)
+    proposed = repo.publish(files, "proposer", actor=repo.verify_token(token_of(repo, "analyst", "proposer")))
+    return proposed.proposed[0].review
+
+
+def _describe(text: str, number: int) -> str:
+    head, _, rest = text.partition("gmv:")
+    return head + "gmv:" + rest.replace("description: ", f"description: (v{number}) ", 1)
 
 
 # Every route that checks rights, with the action it needs (`test_every_route_is_in_the_matrix`).
@@ -98,6 +116,20 @@ REQUESTS: dict[tuple[str, str], tuple[str, Call]] = {
     ("POST", "/v1/metrics/{key}/deprecate"): (
         "deprecate",
         lambda c, h: c.post("/v1/metrics/aov/deprecate", json={"reason": "use gmv"}, headers=h),
+    ),
+    ("GET", "/v1/metrics/{key}/lineage"): ("read", lambda c, h: c.get("/v1/metrics/gmv/lineage", headers=h)),
+    ("GET", "/v1/reviews"): ("read", lambda c, h: c.get("/v1/reviews", headers=h)),
+    ("GET", "/v1/reviews/{review_id}"): (
+        "read",
+        lambda c, h: c.get(f"/v1/reviews/{_a_review(c)}", headers=h),
+    ),
+    ("POST", "/v1/reviews/{review_id}/approve"): (
+        "approve",
+        lambda c, h: c.post(f"/v1/reviews/{_a_review(c)}/approve", headers=h),
+    ),
+    ("POST", "/v1/reviews/{review_id}/reject"): (
+        "approve",
+        lambda c, h: c.post(f"/v1/reviews/{_a_review(c)}/reject", json={"reason": "no"}, headers=h),
     ),
     ("GET", "/v1/audit"): ("audit", lambda c, h: c.get("/v1/audit", headers=h)),
     ("GET", "/v1/tokens"): ("tokens", lambda c, h: c.get("/v1/tokens", headers=h)),
@@ -155,14 +187,14 @@ def test_each_caller_may_do_exactly_what_the_grid_says(
     assert seen == expected
 
 
-def test_a_refused_role_is_told_which_roles_may(published: TestClient) -> None:
+def test_a_refused_user_is_told_which_roles_may(published: TestClient) -> None:
     response = published.post(
-        "/v1/publish", json={"files": shop_files()}, headers=bearer(published, "reader")
+        "/v1/publish", json={"files": shop_files()}, headers=bearer(published, "viewer")
     )
     assert response.status_code == 403
     error = response.json()["errors"][0]
-    assert error["message"] == "a reader token may not publish"
-    assert error["hint"] == "use a token of role analyst or admin"
+    assert error["message"] == "test-viewer (viewer) may not publish"
+    assert error["hint"] == "needs the role analyst or owner or admin in the namespace"
 
 
 def api_routes(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
@@ -187,8 +219,10 @@ def test_every_route_is_in_the_matrix(client: TestClient) -> None:
 def test_the_grid_is_the_table_the_service_enforces() -> None:
     table = {
         action.name: tuple(
-            "yes" if action.may(role) else ("open" if action.may(role, open_reads=True) else "no")
-            for role in (None, "reader", "analyst", "admin")
+            "yes"
+            if action.may(grants := ([Grant("*", role)] if role else None))
+            else ("open" if action.may(grants, open_reads=True) else "no")
+            for role in (None, *ROLES)
         )
         for action in ACTIONS
     }

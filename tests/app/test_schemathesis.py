@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from app.main import create_app
+from tests.accounts import token_of
 from tests.app.conftest import settings_for, shop_files
 
 
@@ -37,7 +38,7 @@ schema = schemathesis.pytest.from_fixture("api")
 @schema.parametrize()
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error(case: schemathesis.Case, service: FastAPI) -> None:
-    token = service.state.repo.create_token("admin", "schemathesis")
+    token = token_of(service.state.repo, "admin", "schemathesis")
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=[not_a_server_error])
 
 

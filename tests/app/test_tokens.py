@@ -10,7 +10,7 @@ from catalog.store.tokens import token_hash
 from tests.app.conftest import bearer, repo_of, shop_files
 from tests.app.test_response_cache import QUERY
 
-TOKEN_FIELDS = {"id", "name", "role", "created_at", "revoked_at"}
+TOKEN_FIELDS = {"id", "name", "user", "created_at", "revoked_at"}
 
 
 def _token(headers: dict[str, str]) -> str:
@@ -19,15 +19,15 @@ def _token(headers: dict[str, str]) -> str:
 
 def test_an_admin_lists_every_token_without_its_secret(client: TestClient) -> None:
     admin = bearer(client, "admin")
-    reader = bearer(client, "reader")
+    reader = bearer(client, "viewer")
 
     response = client.get("/v1/tokens", headers=admin)
 
     assert response.status_code == 200
     listed = response.json()
-    assert [(t["name"], t["role"], t["revoked_at"]) for t in listed] == [
-        ("test-admin", "admin", None),
-        ("test-reader", "reader", None),
+    assert [(t["name"], t["user"], t["revoked_at"]) for t in listed] == [
+        ("test-admin", "test-admin", None),
+        ("test-viewer", "test-viewer", None),
     ]
     assert all(set(t) == TOKEN_FIELDS for t in listed)
     for secret in (_token(admin), _token(reader)):
@@ -38,14 +38,14 @@ def test_an_admin_revokes_a_token_which_fails_at_once_and_the_revocation_is_audi
     client: TestClient,
 ) -> None:
     admin = bearer(client, "admin")
-    reader = bearer(client, "reader")
+    reader = bearer(client, "viewer")
     assert client.get("/v1/metrics", headers=reader).status_code == 200
-    reader_id = next(t.id for t in repo_of(client).list_tokens() if t.role == "reader")
+    reader_id = next(t.id for t in repo_of(client).list_tokens() if t.user == "test-viewer")
 
     revoked = client.delete(f"/v1/tokens/{reader_id}", headers=admin)
 
     assert revoked.status_code == 200, revoked.text
-    assert revoked.json()["name"] == "test-reader" and revoked.json()["revoked_at"] is not None
+    assert revoked.json()["name"] == "test-viewer" and revoked.json()["revoked_at"] is not None
     assert client.get("/v1/metrics", headers=reader).status_code == 401
     trail = client.get("/v1/audit", headers=admin).json()
     assert [(a["action"], a["actor"], a["target"]) for a in trail if a["action"] == "token.revoke"] == [
@@ -56,7 +56,7 @@ def test_an_admin_revokes_a_token_which_fails_at_once_and_the_revocation_is_audi
 
 def test_revoking_twice_changes_nothing_more_and_an_unknown_id_is_a_404(client: TestClient) -> None:
     admin = bearer(client, "admin")
-    bearer(client, "reader")
+    bearer(client, "viewer")
     reader_id = repo_of(client).list_tokens()[-1].id
     first = client.delete(f"/v1/tokens/{reader_id}", headers=admin)
     second = client.delete(f"/v1/tokens/{reader_id}", headers=admin)
@@ -72,7 +72,7 @@ def test_revoking_twice_changes_nothing_more_and_an_unknown_id_is_a_404(client: 
 def test_only_an_admin_lists_or_revokes_tokens(client: TestClient) -> None:
     bearer(client, "admin")
     admin_id = repo_of(client).list_tokens()[0].id
-    for role in ("reader", "analyst"):
+    for role in ("viewer", "analyst", "owner"):
         headers = bearer(client, role)
         assert client.get("/v1/tokens", headers=headers).status_code == 403
         assert client.delete(f"/v1/tokens/{admin_id}", headers=headers).status_code == 403
@@ -85,7 +85,7 @@ def test_a_revoked_token_is_refused_even_for_an_answer_cached_before_the_revocat
     published: TestClient, compiles: list[object]
 ) -> None:
     admin = bearer(published, "admin")
-    reader = bearer(published, "reader")
+    reader = bearer(published, "viewer")
     reader_id = repo_of(published).list_tokens()[-1].id
 
     def ask(headers: dict[str, str] | None = None) -> tuple[int, int]:
@@ -110,7 +110,7 @@ def test_a_revoked_token_is_refused_at_once_when_reads_are_closed(
     client = make_client(open_reads=False)
     admin = bearer(client, "admin")
     client.post("/v1/publish", json={"files": shop_files()}, headers=admin)
-    reader = bearer(client, "reader")
+    reader = bearer(client, "viewer")
     reader_id = repo_of(client).list_tokens()[-1].id
     assert [client.post("/v1/compile", json=QUERY, headers=reader).status_code for _ in range(2)] == [
         200,

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from catalog.store.repository import Repository
+from tests.accounts import token_of
 from tests.app.conftest import shop_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     url = f"sqlite:///{tmp_path / 'catalog.db'}"
     repo = Repository.from_url(url)
     repo.upgrade()
-    token = repo.create_token("analyst", "user-path")
+    token = token_of(repo, "owner", "user-path")
     repo.engine.dispose()
     port = free_port()
     env = {

@@ -12,7 +12,16 @@ from catalog.store import CreatedVersion, PublishRejected, Repository
 if TYPE_CHECKING:
     from tests.store.conftest import Edit
 
-EMPTY = {"namespaces": 0, "definitions": 0, "versions": 0, "audit_log": 0, "tokens": 0}
+EMPTY = {
+    "namespaces": 0,
+    "definitions": 0,
+    "versions": 0,
+    "audit_log": 0,
+    "tokens": 0,
+    "users": 0,
+    "grants": 0,
+    "reviews": 0,
+}
 
 
 def test_first_publish_creates_version_1_of_every_definition(repo: Repository, bundle: dict[str, str]):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from catalog.store import Repository, writes
+from tests.accounts import token_of
 
 
 def test_the_revision_moves_exactly_when_a_version_is_written(repo: Repository, bundle: dict[str, str]):
@@ -18,7 +19,7 @@ def test_the_revision_moves_exactly_when_a_version_is_written(repo: Repository, 
     published = repo.revision()
 
     repo.publish(bundle, author="ann")  # nothing changed: nothing written
-    repo.create_token("analyst", "bi")
+    token_of(repo, "analyst", "bi")
     assert repo.revision() == published != empty
 
     repo.deprecate("shop.gmv", "replaced", author="lead")
