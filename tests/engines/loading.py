@@ -252,6 +252,7 @@ def _clickhouse_connection() -> Any:
     cur = con.cursor()
     cur.execute("SET session_timezone = 'UTC'")
     cur.close()
+    atexit.register(con.close)
     return con
 
 
