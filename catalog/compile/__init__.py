@@ -233,9 +233,9 @@ def _compile(query: MetricQuery, catalog: Catalog, pins: Pins | None, pretty: bo
     groups = atomic.group_leaves(leaves)
     alone = len(groups) + len(blocks) == 1
     subqueries = [atomic.aggregate(group, group if alone else padded, shape) for group in groups]
-    subqueries += [b.subquery(shape, b.columns if alone else padded, atomic.pad_type) for b in blocks]
+    subqueries += [b.subquery(shape, b.columns if alone else padded, atomic.padding) for b in blocks]
     relation = combine.combine(subqueries, keys, padded)
-    tree = combine.final_select(relation, keys, named, order_by, query.limit)
+    tree = combine.final_select(relation, keys, named, order_by, query.limit, quirks.settings)
     # The tree is ours alone and dropped after rendering: no need for the generator to copy it first.
     try:
         sql = quirks.dialect.generate(

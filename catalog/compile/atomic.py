@@ -84,6 +84,13 @@ def group_leaves(leaves: Sequence[Leaf]) -> list[list[Leaf]]:
     return list(groups.values())
 
 
+def padding(leaf: Leaf | BlockColumn, quirks: DialectQuirks) -> exp.Expr:
+    """The NULL that stands in for a leaf's column in the other subqueries of the UNION ALL."""
+    if not quirks.typed_padding:
+        return exp.Null()
+    return exp.Cast(this=exp.Null(), to=pad_type(leaf))
+
+
 def pad_type(leaf: Leaf | BlockColumn) -> exp.DataType:
     """The type of a leaf's column, for the typed NULL that stands in for it in other subqueries."""
     if isinstance(leaf, BlockColumn):
@@ -230,7 +237,7 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
         if not isinstance(leaf, BlockColumn) and leaf.label in mine:
             column = _aggregate(leaf, None if shared_filter else leaf.spec.filter)
         else:
-            column = exp.Cast(this=exp.Null(), to=pad_type(leaf))
+            column = padding(leaf, shape.quirks)
         select.append(named(column, leaf.column))
 
     query = exp.Select(expressions=select, from_=exp.From(this=table(first.source.table, BASE)))

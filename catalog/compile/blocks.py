@@ -28,6 +28,7 @@ from catalog.query import METRIC_TIME
 
 if TYPE_CHECKING:
     from catalog.compile.atomic import Slice
+    from catalog.compile.dialects import DialectQuirks
     from catalog.compile.plan import Leaf, Planner
 
 
@@ -55,9 +56,9 @@ class Block:
         self,
         shape: Slice,
         padded: Sequence[Leaf | BlockColumn],
-        pad: Callable[[Leaf | BlockColumn], exp.DataType],
+        pad: Callable[[Leaf | BlockColumn, DialectQuirks], exp.Expr],
     ) -> exp.Select:
-        """The block's SELECT with one column per entry of `padded`, in order: its own, or a typed NULL."""
+        """The block's SELECT with one column per entry of `padded`, in order: its own, or `pad`'s NULL."""
         query = self.build(shape, tuple(c.column for c in self.columns))
         n_keys = len(key_names(shape))
         keys, own = query.expressions[:n_keys], {e.alias: e for e in query.expressions[n_keys:]}
@@ -66,7 +67,7 @@ class Block:
             if item.column in own:
                 columns.append(own[item.column])
             else:
-                columns.append(alias(exp.Cast(this=exp.Null(), to=pad(item)), item.column))
+                columns.append(alias(pad(item, shape.quirks), item.column))
         query.set("expressions", columns)
         return query
 
@@ -134,18 +135,6 @@ def use(planner: Planner, key: str) -> Metric:
     return metric
 
 
-def require_dialect(shape: Slice, metric_type: str, label: str, unsupported: dict[str, str]) -> None:
-    """E006 (before any SQL exists) if the engine cannot express `metric_type`."""
-    reason = unsupported.get(shape.quirks.name)
-    if reason is not None:
-        raise fail(
-            "E006",
-            f"type {metric_type} cannot be compiled for dialect {shape.quirks.name}: {reason} "
-            f"(metric {label})",
-            "query it on another engine, or query its component metrics",
-        )
-
-
 def require_grain(shape: Slice, metric_type: str, label: str) -> None:
     if shape.grain is None:
         raise fail(
@@ -153,10 +142,3 @@ def require_grain(shape: Slice, metric_type: str, label: str) -> None:
             f"metric {label} is {metric_type}, which needs a time grain",
             "ask for metric_time with a grain, e.g. grain: month",
         )
-
-
-NO_NULL_JOIN = (
-    "ClickHouse fills unmatched LEFT JOIN columns with default values instead of NULL (unless "
-    "join_use_nulls=1) and joins on inequalities only experimentally"
-)
-"""Why ClickHouse cannot run the AARRR blocks, which rely on NULLs from LEFT JOINs on time inequalities."""

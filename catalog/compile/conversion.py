@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from catalog.compile.atomic import Slice
     from catalog.compile.plan import Planner
 
-UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
-
 
 def compile_conversion(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     spec = metric.spec
@@ -42,7 +40,6 @@ def compile_conversion(planner: Planner, metric: Metric, label: str) -> exp.Expr
     converting = leaf_of(planner.catalog, blocks.use(planner, spec.conversion), spec.conversion, label)
 
     def build(shape: Slice, names: tuple[str, ...]) -> exp.Select:
-        blocks.require_dialect(shape, "conversion", label, UNSUPPORTED)
         cohort, cohort_rows = cohorts.first_events(shape, base, spec.entity, "base metric")
         follow, _ = cohorts.events(shape, converting, spec.entity, "conversion metric")
         # Fresh `f._time` columns: building one is several times cheaper than copying one.

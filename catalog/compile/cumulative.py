@@ -13,7 +13,7 @@ metric has rows (per dimension group), like every other metric.
     GROUP BY s.metric_time, s.<dims>
 
 No window functions: a period's rows are joined, so the running sum restarts nowhere and works on every
-engine the compiler supports but ClickHouse (see `blocks.NO_NULL_JOIN`).
+engine the compiler supports.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from catalog.compile.atomic import Slice
     from catalog.compile.plan import Leaf, Planner
 
-UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
 _AGGREGATES: dict[str, Callable[[exp.Expr], exp.Expr]] = {
     "sum": lambda value: exp.Sum(this=value),
     "avg": average,
@@ -60,7 +59,6 @@ def compile_cumulative(planner: Planner, metric: Metric, label: str) -> exp.Expr
 
 
 def _block(shape: Slice, name: str, leaf: Leaf, window: Window | None, label: str) -> exp.Select:
-    blocks.require_dialect(shape, "cumulative", label, UNSUPPORTED)
     blocks.require_grain(shape, "cumulative", label)
     assert shape.grain is not None
     periods = row_set(shape, leaf, sliced=True, time_range="full")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from sqlglot.dialects.dialect import Dialect
 
@@ -23,6 +24,12 @@ class DialectQuirks:
     name: str
     truncate: timegrain.Truncate
     """Time column → first day of its period at a grain, as a DATE."""
+    typed_padding: bool = True
+    """Whether the NULLs padding other subqueries' columns in the UNION ALL are cast to the column's type.
+    ClickHouse's are not: its COUNT is UInt64, which no signed type unifies with (a Variant that MAX
+    refuses), while an untyped NULL takes the type of the branch that computes the column."""
+    settings: tuple[tuple[str, int], ...] = ()
+    """Query-level settings the SQL relies on, rendered as the outer query's SETTINGS clause."""
 
     @property
     def dialect(self) -> Dialect:
@@ -35,8 +42,18 @@ def _dialect(name: str) -> Dialect:
     return Dialect.get_or_raise(name)
 
 
-def _quirks(name: str, truncate: timegrain.Truncate = timegrain.standard) -> DialectQuirks:
-    return DialectQuirks(name, truncate)
+def _quirks(name: str, truncate: timegrain.Truncate = timegrain.standard, **more: Any) -> DialectQuirks:
+    return DialectQuirks(name, truncate, **more)
+
+
+# ClickHouse fills the columns of an unmatched LEFT JOIN row with the type's default (0, '') unless
+# join_use_nulls is set; conversions, funnels, retention and period-over-period rely on those NULLs.
+CLICKHOUSE = _quirks(
+    "clickhouse",
+    timegrain.with_week(timegrain.clickhouse_week),
+    typed_padding=False,
+    settings=(("join_use_nulls", 1),),
+)
 
 
 # Engines whose own DATE_TRUNC('week') starts on Monday use `standard`.
@@ -55,7 +72,7 @@ DIALECTS: dict[str, DialectQuirks] = {
         _quirks("mysql", timegrain.mysql),
         _quirks("hive", timegrain.hive),
         _quirks("bigquery", timegrain.bigquery),
-        _quirks("clickhouse", timegrain.with_week(timegrain.clickhouse_week)),
+        CLICKHOUSE,
         _quirks("snowflake", timegrain.with_week(timegrain.snowflake_week)),
     )
 }

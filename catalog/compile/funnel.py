@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from catalog.compile.atomic import Slice
     from catalog.compile.plan import Leaf, Planner
 
-UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
 PARTS = "__"
 """Joins a funnel's name and the part: `sales_funnel__step_1`, `sales_funnel__rate_2`."""
 
@@ -49,7 +48,7 @@ def compile_funnel(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     steps = [leaf_of(planner.catalog, blocks.use(planner, key), key, label) for key in spec.steps]
 
     def build(shape: Slice, names: tuple[str, ...]) -> exp.Select:
-        return _block(shape, names, steps, spec.entity, spec.window, label)
+        return _block(shape, names, steps, spec.entity, spec.window)
 
     counts = blocks.register(planner, label, ["BIGINT"] * len(steps), build)
     reached = [exp.Coalesce(this=c, expressions=[exp.Literal.number(0)]) for c in counts]
@@ -82,9 +81,8 @@ def _is_parts(expr: exp.Expr) -> bool:
 
 
 def _block(
-    shape: Slice, names: tuple[str, ...], steps: list[Leaf], entity: str, window: Window | None, label: str
+    shape: Slice, names: tuple[str, ...], steps: list[Leaf], entity: str, window: Window | None
 ) -> exp.Select:
-    blocks.require_dialect(shape, "funnel", label, UNSUPPORTED)
     query, first_rows = cohorts.first_events(shape, steps[0], entity, "funnel step 1", "_t1")
     dimensions = [n for n, _ in shape.dimensions]
     carried = ["_entity", *dimensions, "_t1"]

@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from catalog.compile.atomic import Slice
     from catalog.compile.plan import Leaf, Planner
 
-UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
-
 
 def compile_period_over_period(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     spec = metric.spec
@@ -66,7 +64,6 @@ def lookback(compare_to: str, grain: str) -> Window:
 
 
 def _block(shape: Slice, names: tuple[str, ...], leaf: Leaf, compare_to: str, label: str) -> exp.Select:
-    blocks.require_dialect(shape, "period_over_period", label, UNSUPPORTED)
     blocks.require_grain(shape, "period_over_period", label)
     assert shape.grain is not None
     back = lookback(compare_to, shape.grain)

@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from catalog.compile.atomic import Slice
     from catalog.compile.plan import Planner
 
-UNSUPPORTED = {"clickhouse": blocks.NO_NULL_JOIN}
-
 
 def compile_retention(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     spec = metric.spec
@@ -41,7 +39,6 @@ def compile_retention(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     offset = spec.offset
 
     def build(shape: Slice, names: tuple[str, ...]) -> exp.Select:
-        blocks.require_dialect(shape, "retention", label, UNSUPPORTED)
         cohort, cohort_rows = cohorts.first_events(shape, first, spec.entity, "cohort metric")
         follow, _ = cohorts.events(shape, activity, spec.entity, "activity metric")
         unit = shape.quirks.truncate(column("_time", "f"), cohort_rows.time_type, offset.unit)
