@@ -508,6 +508,27 @@ DDL_TYPES: dict[str, dict[str, str]] = {
         "date": "DATE",
         "timestamp": "DATETIME",
     },
+    # Spark SQL (managed tables `USING parquet`); TIMESTAMP is shown in the session time zone, which the
+    # engine tests set to UTC so the wall-clock values read back as written.
+    "spark": {
+        "string": "STRING",
+        "integer": "BIGINT",
+        "decimal": "DECIMAL(12,2)",
+        "float": "DOUBLE",
+        "boolean": "BOOLEAN",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+    },
+    # ClickHouse columns are NOT NULL unless declared Nullable: a warehouse with NULLs declares them so.
+    "clickhouse": {
+        "string": "Nullable(String)",
+        "integer": "Nullable(Int64)",
+        "decimal": "Nullable(Decimal(12, 2))",
+        "float": "Nullable(Float64)",
+        "boolean": "Nullable(Bool)",
+        "date": "Nullable(Date32)",
+        "timestamp": "Nullable(DateTime64(6))",
+    },
 }
 
 
@@ -521,11 +542,17 @@ def ddl_type(column_type: str, engine: str) -> str:
         ) from None
 
 
+_TABLE_SUFFIX = {
+    "mysql": " DEFAULT CHARSET=utf8mb4",
+    "spark": " USING parquet",
+    "clickhouse": " ENGINE = Memory",
+}
+
+
 def create_table_sql(table: Table, engine: str) -> str:
     """`CREATE TABLE` for `table` on `engine` (SQLite has no schemas: `dw.x` needs an attached `dw`)."""
     columns = ", ".join(f"{name} {ddl_type(kind, engine)}" for name, kind in table.columns)
-    suffix = " DEFAULT CHARSET=utf8mb4" if engine == "mysql" else ""
-    return f"CREATE TABLE {table.name} ({columns}){suffix}"
+    return f"CREATE TABLE {table.name} ({columns}){_TABLE_SUFFIX.get(engine, '')}"
 
 
 def engine_rows(table: Table, engine: str) -> Iterator[tuple[Any, ...]]:

@@ -151,6 +151,10 @@ def test_write_duckdb_round_trips_counts_and_types(tables: dict[str, Table], tmp
         ("decimal", "postgres", "NUMERIC(12,2)"),
         ("timestamp", "mysql", "DATETIME"),
         ("string", "mysql", "VARCHAR(255)"),
+        ("timestamp", "spark", "TIMESTAMP"),
+        ("string", "spark", "STRING"),
+        ("timestamp", "clickhouse", "Nullable(DateTime64(6))"),
+        ("integer", "clickhouse", "Nullable(Int64)"),
     ],
 )
 def test_ddl_type(column_type: str, engine: str, expected: str) -> None:
@@ -158,7 +162,7 @@ def test_ddl_type(column_type: str, engine: str, expected: str) -> None:
 
 
 def test_ddl_type_covers_every_language_type_and_refuses_the_unknown() -> None:
-    for engine in ("duckdb", "sqlite", "postgres", "mysql"):
+    for engine in ("duckdb", "sqlite", "postgres", "mysql", "spark", "clickhouse"):
         for kind in schema.ColumnType:
             assert ddl_type(kind.value, engine)
     with pytest.raises(ValueError, match="oracle"):

@@ -57,4 +57,7 @@ def test_the_readme_engine_table_says_which_engines_the_tests_execute() -> None:
     )
     table = {ENGINE_NAMES.get(name.lower(), name.lower()): how for name, how in rows}
     assert set(table) == set(DIALECTS)
-    assert {name for name, how in table.items() if how == "executed"} == set(ENGINES)
+    # `hive-on-spark` is the hive dialect's SQL executed on Spark.
+    assert {name for name, how in table.items() if how == "executed"} == {
+        engine.removesuffix("-on-spark") for engine in ENGINES
+    }

@@ -237,7 +237,7 @@ def _compile(query: MetricQuery, catalog: Catalog, pins: Pins | None, pretty: bo
     subqueries = [atomic.aggregate(group, group if alone else padded, shape) for group in groups]
     subqueries += [b.subquery(shape, b.columns if alone else padded) for b in blocks]
     relation = combine.combine(subqueries, keys, padded)
-    tree = combine.final_select(relation, keys, named, order_by, query.limit)
+    tree = combine.final_select(relation, keys, named, order_by, query.limit, profile.settings)
     # The tree is ours alone and dropped after rendering: no need for the generator to copy it first.
     try:
         sql = profile.dialect.generate(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
-from catalog.compile.blocks import BlockColumn
+from catalog.compile.blocks import BlockColumn, padding
 from catalog.compile.filters import bind
 from catalog.compile.numeric import average
 from catalog.compile.primitives import BASE, Leaf, Slice, plan_joins, table, time_bound
@@ -95,7 +95,7 @@ def aggregate(group: Sequence[Leaf], leaves: Sequence[Leaf | BlockColumn], shape
         if not isinstance(leaf, BlockColumn) and leaf.label in mine:
             column = _aggregate(leaf, None if shared_filter else leaf.spec.filter)
         else:
-            column = exp.Cast(this=exp.Null(), to=leaf.pad_type())
+            column = padding(leaf, shape.dialect)
         select.append(named(column, leaf.column))
 
     query = exp.Select(expressions=select, from_=exp.From(this=table(first.source.table, BASE)))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from catalog.compile.dialects import Feature
+from catalog.compile.dialects import DialectProfile
 from catalog.compile.primitives import Leaf, Slice
 from catalog.compile.result import fail
 from catalog.query import METRIC_TIME
@@ -51,7 +51,7 @@ class Block:
     build: BlockBuilder
 
     def subquery(self, shape: Slice, padded: Sequence[Leaf | BlockColumn]) -> exp.Select:
-        """The block's SELECT with one column per entry of `padded`, in order: its own, or a typed NULL."""
+        """The block's SELECT with one column per entry of `padded`, in order: its own, or `padding`'s NULL."""
         query = self.build(shape, tuple(c.column for c in self.columns))
         n_keys = len(key_names(shape))
         keys, own = query.expressions[:n_keys], {e.alias: e for e in query.expressions[n_keys:]}
@@ -60,9 +60,17 @@ class Block:
             if item.column in own:
                 columns.append(own[item.column])
             else:
-                columns.append(alias(exp.Cast(this=exp.Null(), to=item.pad_type()), item.column))
+                columns.append(alias(padding(item, shape.dialect), item.column))
         query.set("expressions", columns)
         return query
+
+
+def padding(item: Leaf | BlockColumn, dialect: DialectProfile) -> exp.Expr:
+    """The NULL that stands in for a leaf's or block column's value in the other subqueries of the UNION ALL:
+    cast to the column's type, unless the engine unifies untyped NULLs better (`typed_padding`)."""
+    if not dialect.typed_padding:
+        return exp.Null()
+    return exp.Cast(this=exp.Null(), to=item.pad_type())
 
 
 def key_names(shape: Slice) -> list[str]:
@@ -98,18 +106,6 @@ def group_by(query: exp.Select, keys: Sequence[exp.Expr]) -> exp.Select:
     if keys:
         query.set("group", exp.Group(expressions=[clone(k) for k in keys]))
     return query
-
-
-def require(shape: Slice, feature: Feature, metric_type: str, label: str) -> None:
-    """E006 (before any SQL exists) if the engine refuses `feature`, which `metric_type` needs."""
-    reason = shape.dialect.refusal(feature)
-    if reason is not None:
-        raise fail(
-            "E006",
-            f"type {metric_type} cannot be compiled for dialect {shape.dialect.name}: {reason} "
-            f"(metric {label})",
-            "query it on another engine, or query its component metrics",
-        )
 
 
 def require_grain(shape: Slice, metric_type: str, label: str) -> None:

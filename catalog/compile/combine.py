@@ -61,8 +61,11 @@ def final_select(
     outputs: Sequence[tuple[str, exp.Expr]],
     order_by: Sequence[tuple[str, bool]],
     limit: int | None,
+    settings: Sequence[tuple[str, int]] = (),
 ) -> exp.Select:
-    """Keys and metric expressions over `relation`; `order_by` is (output column, descending)."""
+    """Keys and metric expressions over `relation`; `order_by` is (output column, descending); `settings`
+    are the engine's query-level settings (ClickHouse's `SETTINGS name = value`, applying to every
+    subquery)."""
     select: list[exp.Expr] = [_id(k) for k in keys]
     select.extend(named(expr, name) for name, expr in outputs)
     query = exp.Select(
@@ -83,6 +86,11 @@ def final_select(
         )
     if limit is not None:
         query.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
+    if settings:
+        query.set(
+            "settings",
+            [exp.EQ(this=exp.var(name), expression=exp.Literal.number(value)) for name, value in settings],
+        )
     return query
 
 

@@ -1,14 +1,14 @@
 """The engines the compiler targets, one `DialectProfile` each: everything the compiler knows about an engine.
 
 A profile says how the engine truncates a time column to a grain (`catalog.compile.timegrain`), how it moves a
-date by days or months (`catalog.compile.datemath`), and which constructs it refuses, with the reason. Nothing
-else in the compiler asks which engine it compiles for. A dialect name is sqlglot's; adding an engine is one
-profile here plus its row in the dialect test table.
+date by days or months (`catalog.compile.datemath`), whether the NULLs that pad a UNION ALL are cast, and
+which query-level settings the SQL relies on. Nothing else in the compiler asks which engine it compiles for.
+A dialect name is sqlglot's; adding an engine is one profile here plus its row in the dialect test table.
 
     >>> resolve_dialect("postgres").name
     'postgres'
-    >>> resolve_dialect("clickhouse").refusal("outer_join_nulls") is not None
-    True
+    >>> resolve_dialect("clickhouse").settings
+    (('join_use_nulls', 1),)
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -24,10 +23,6 @@ from sqlglot.dialects.dialect import Dialect
 from catalog.compile import datemath, timegrain
 from catalog.compile.result import fail
 from catalog.model import Window
-
-Feature = Literal["outer_join_nulls"]
-"""Constructs some engine cannot run. `outer_join_nulls`: LEFT JOINs on time inequalities whose unmatched
-columns read as NULL (every block of the AARRR metric types relies on it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +33,12 @@ class DialectProfile:
     """Time column → first day of its period at a grain, as a DATE."""
     add: datemath.Adder = datemath.standard
     """A date or timestamp moved by a signed count of days or months, keeping its type."""
-    refuses: tuple[tuple[Feature, str], ...] = ()
-    """Constructs the engine cannot run, each with the reason an E006 gives."""
+    typed_padding: bool = True
+    """Whether the NULLs padding other subqueries' columns in the UNION ALL are cast to the column's type.
+    ClickHouse's are not: its COUNT is UInt64, which no signed type unifies with (a Variant that MAX
+    refuses), while an untyped NULL takes the type of the branch that computes the column."""
+    settings: tuple[tuple[str, int], ...] = ()
+    """Query-level settings the SQL relies on, rendered as the outer query's SETTINGS clause."""
 
     @property
     def dialect(self) -> Dialect:
@@ -50,21 +49,12 @@ class DialectProfile:
         count, unit = datemath.base_units(window, sign)
         return self.add(value, value_type, count, unit)
 
-    def refusal(self, feature: Feature) -> str | None:
-        """Why the engine cannot run `feature`, or None when it can."""
-        return next((reason for refused, reason in self.refuses if refused == feature), None)
-
 
 @cache
 def _dialect(name: str) -> Dialect:
     # Loaded on first use: importing every sqlglot dialect up front would slow every CLI start.
     return Dialect.get_or_raise(name)
 
-
-NO_NULL_JOIN = (
-    "ClickHouse fills unmatched LEFT JOIN columns with default values instead of NULL (unless "
-    "join_use_nulls=1) and joins on inequalities only experimentally"
-)
 
 # Engines whose own DATE_TRUNC('week') starts on Monday keep the standard truncation; engines whose DATE_ADD
 # drops the time of a timestamp (Hive, Spark) add an INTERVAL instead.
@@ -81,10 +71,13 @@ PROFILES: tuple[DialectProfile, ...] = (
     DialectProfile("mysql", truncate=timegrain.mysql),
     DialectProfile("hive", truncate=timegrain.hive, add=datemath.interval),
     DialectProfile("bigquery", truncate=timegrain.bigquery, add=datemath.bigquery),
+    # ClickHouse fills the columns of an unmatched LEFT JOIN row with the type's default (0, '') unless
+    # join_use_nulls is set; conversions, funnels, retention and period-over-period rely on those NULLs.
     DialectProfile(
         "clickhouse",
         truncate=timegrain.with_week(timegrain.clickhouse_week),
-        refuses=(("outer_join_nulls", NO_NULL_JOIN),),
+        typed_padding=False,
+        settings=(("join_use_nulls", 1),),
     ),
     DialectProfile("snowflake", truncate=timegrain.with_week(timegrain.snowflake_week)),
 )

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlglot import exp
 
-from catalog.compile import blocks, cohorts
+from catalog.compile import cohorts
 from catalog.compile.blocks import column
 from catalog.compile.numeric import safe_divide
 from catalog.compile.primitives import Atom, Slice
@@ -83,7 +83,6 @@ def compile_conversion(planner: Planner, metric: Metric, label: str) -> exp.Expr
     converting = Atom.of(planner.catalog, planner.use(spec.conversion), spec.conversion, label)
 
     def build(shape: Slice, names: tuple[str, ...]) -> exp.Select:
-        blocks.require(shape, "outer_join_nulls", "conversion", label)
         cohort, cohort_rows = cohorts.first_events(shape, base, spec.entity, "base metric")
         follow, _ = cohorts.events(shape, converting, spec.entity, "conversion metric")
         # Fresh `f._time` columns: building one is several times cheaper than copying one.

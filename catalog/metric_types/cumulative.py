@@ -13,7 +13,7 @@ metric has rows (per dimension group), like every other metric.
     GROUP BY s.metric_time, s.<dims>
 
 No window functions: a period's rows are joined, so the running sum restarts nowhere and works on every
-engine the compiler supports but ClickHouse (see its profile in `catalog.compile.dialects`).
+engine the compiler supports.
 """
 
 from __future__ import annotations
@@ -98,7 +98,6 @@ def compile_cumulative(planner: Planner, metric: Metric, label: str) -> exp.Expr
 
 
 def _block(shape: Slice, name: str, atom: Atom, window: Window | None, label: str) -> exp.Select:
-    blocks.require(shape, "outer_join_nulls", "cumulative", label)
     blocks.require_grain(shape, "cumulative", label)
     assert shape.grain is not None
     periods = row_set(shape, atom, sliced=True, time_range="full")

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from sqlglot import exp
 
-from catalog.compile import blocks, cohorts
+from catalog.compile import cohorts
 from catalog.compile.blocks import alias, column, group_by, subquery
 from catalog.compile.numeric import safe_divide
 from catalog.compile.primitives import Atom, Slice
@@ -87,7 +87,7 @@ def compile_funnel(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     steps = [Atom.of(planner.catalog, planner.use(key), key, label) for key in spec.steps]
 
     def build(shape: Slice, names: tuple[str, ...]) -> exp.Select:
-        return _block(shape, names, steps, spec.entity, spec.window, label)
+        return _block(shape, names, steps, spec.entity, spec.window)
 
     counts = planner.block(label, ["BIGINT"] * len(steps), build)
     reached = [exp.Coalesce(this=c, expressions=[exp.Literal.number(0)]) for c in counts]
@@ -100,9 +100,8 @@ def compile_funnel(planner: Planner, metric: Metric, label: str) -> exp.Expr:
 
 
 def _block(
-    shape: Slice, names: tuple[str, ...], steps: list[Atom], entity: str, window: Window | None, label: str
+    shape: Slice, names: tuple[str, ...], steps: list[Atom], entity: str, window: Window | None
 ) -> exp.Select:
-    blocks.require(shape, "outer_join_nulls", "funnel", label)
     query, first_rows = cohorts.first_events(shape, steps[0], entity, "funnel step 1", "_t1")
     dimensions = [n for n, _ in shape.dimensions]
     carried = ["_entity", *dimensions, "_t1"]

@@ -102,7 +102,6 @@ def lookback(compare_to: str, grain: str) -> Window:
 
 
 def _block(shape: Slice, names: tuple[str, ...], leaf: Leaf, compare_to: str, label: str) -> exp.Select:
-    blocks.require(shape, "outer_join_nulls", "period_over_period", label)
     blocks.require_grain(shape, "period_over_period", label)
     assert shape.grain is not None
     back = lookback(compare_to, shape.grain)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlglot import exp
 
-from catalog.compile import blocks, cohorts
+from catalog.compile import cohorts
 from catalog.compile.blocks import column
 from catalog.compile.numeric import safe_divide
 from catalog.compile.primitives import Atom, Slice
@@ -81,7 +81,6 @@ def compile_retention(planner: Planner, metric: Metric, label: str) -> exp.Expr:
     offset = spec.offset
 
     def build(shape: Slice, names: tuple[str, ...]) -> exp.Select:
-        blocks.require(shape, "outer_join_nulls", "retention", label)
         cohort, cohort_rows = cohorts.first_events(shape, first, spec.entity, "cohort metric")
         follow, _ = cohorts.events(shape, activity, spec.entity, "activity metric")
         unit = shape.dialect.truncate(column("_time", "f"), cohort_rows.time_type, offset.unit)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from catalog.compile import CompiledQuery, CompileError, compile_query
+from catalog.compile import CompiledQuery, compile_query
 
 from .aarrr_catalog import aarrr_catalog
 
@@ -40,10 +38,3 @@ def test_query_filters_pick_the_cohort_and_not_the_conversions() -> None:
 
 def test_both_component_metrics_are_reported_as_used() -> None:
     assert compiled(["trial_to_paid_7d"]).metrics == ("app.trial_to_paid_7d", "app.trials", "app.payments")
-
-
-def test_clickhouse_is_refused() -> None:
-    with pytest.raises(CompileError) as caught:
-        compiled(["trial_to_paid_7d"], dialect="clickhouse")
-    assert caught.value.issues[0].code == "E006"
-    assert "type conversion cannot be compiled for dialect clickhouse" in caught.value.issues[0].message

@@ -49,14 +49,3 @@ def test_it_combines_with_an_atomic_metric_by_union_all() -> None:
     assert compiled.columns == ("metric_time", "revenue", "revenue_running")
     assert "UNION ALL" in compiled.sql
     assert compiled.metrics == ("app.revenue", "app.revenue_running")
-
-
-def test_clickhouse_is_refused_with_the_reason() -> None:
-    with pytest.raises(CompileError) as caught:
-        compile_query(
-            {"metrics": ["revenue_running"], "grain": "month", "dialect": "clickhouse"}, aarrr_catalog()
-        )
-    found = caught.value.issues[0]
-    assert found.code == "E006"
-    assert found.message.startswith("type cumulative cannot be compiled for dialect clickhouse: ")
-    assert "join_use_nulls" in found.message and found.hint

@@ -57,13 +57,6 @@ def test_columns_of_names_the_parts_and_leaves_other_metrics_alone() -> None:
     assert columns_of("gmv", exp.column("x")) == [("gmv", exp.column("x"))]
 
 
-def test_clickhouse_is_refused() -> None:
-    with pytest.raises(CompileError) as caught:
-        compiled(["lead_funnel"], dialect="clickhouse")
-    assert caught.value.issues[0].code == "E006"
-    assert "type funnel cannot be compiled for dialect clickhouse" in caught.value.issues[0].message
-
-
 def test_a_funnel_inside_another_metrics_arithmetic_is_refused() -> None:
     parts = exp.Tuple(expressions=[exp.alias_(exp.column("a"), "step_1")])
     with pytest.raises(CompileError) as caught:

@@ -62,12 +62,6 @@ def test_each_calculation(metric: str, shape: str) -> None:
     assert shape in sql([metric], grain="month")
 
 
-def test_clickhouse_is_refused() -> None:
-    with pytest.raises(CompileError) as caught:
-        sql(["revenue_growth"], grain="month", dialect="clickhouse")
-    assert caught.value.issues[0].code == "E006"
-
-
 def test_a_pinned_version_is_compiled_as_stored() -> None:
     catalog = aarrr_catalog()
     stored = replace(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from catalog.compile import CompileError, compile_query
+from catalog.compile import compile_query
 
 from .aarrr_catalog import aarrr_catalog
 
@@ -43,10 +41,3 @@ def test_the_share_is_retained_over_the_cohort_in_floating_point() -> None:
 def test_sqlite_truncates_and_shifts_with_date_modifiers() -> None:
     text = sql("w1_ret", "sqlite")
     assert "'weekday 0'" in text and "'+7 days'" in text and "'+14 days'" in text
-
-
-def test_clickhouse_is_refused() -> None:
-    with pytest.raises(CompileError) as caught:
-        sql("d7_ret", "clickhouse")
-    assert caught.value.issues[0].code == "E006"
-    assert "type retention cannot be compiled for dialect clickhouse" in caught.value.issues[0].message

@@ -70,8 +70,31 @@ BUCKETS: dict[str, dict[str, str]] = {
         "quarter": "CONCAT(YEAR({x}), '-', LPAD((QUARTER({x}) - 1) * 3 + 1, 2, '0'), '-01')",
         "year": "CONCAT(YEAR({x}), '-01-01')",
     },
+    # DAYOFWEEK is 1 on Sunday … 7 on Saturday: (d + 5) % 7 days back is the Monday.
+    "spark": {
+        "day": "TO_DATE({x})",
+        "week": "DATE_SUB(TO_DATE({x}), (DAYOFWEEK({x}) + 5) % 7)",
+        "month": "MAKE_DATE(YEAR({x}), MONTH({x}), 1)",
+        "quarter": "MAKE_DATE(YEAR({x}), (QUARTER({x}) - 1) * 3 + 1, 1)",
+        "year": "MAKE_DATE(YEAR({x}), 1, 1)",
+    },
+    # toStartOfWeek mode 1: weeks start on Monday.
+    "clickhouse": {
+        "day": "toDate({x})",
+        "week": "toStartOfWeek({x}, 1)",
+        "month": "toStartOfMonth({x})",
+        "quarter": "toStartOfQuarter({x})",
+        "year": "toStartOfYear({x})",
+    },
 }
-FLOAT = {"duckdb": "DOUBLE", "postgres": "DOUBLE PRECISION", "sqlite": "REAL", "mysql": "DOUBLE"}
+FLOAT = {
+    "duckdb": "DOUBLE",
+    "postgres": "DOUBLE PRECISION",
+    "sqlite": "REAL",
+    "mysql": "DOUBLE",
+    "spark": "DOUBLE",
+    "clickhouse": "Nullable(Float64)",  # CAST(NULL AS Float64) is an error
+}
 
 
 class _Bucket:

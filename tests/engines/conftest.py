@@ -1,4 +1,4 @@
-"""The engine matrix: the same seeded rows in DuckDB, SQLite, PostgreSQL and MariaDB.
+"""The engine matrix: the same seeded rows in DuckDB, SQLite, PostgreSQL, MariaDB, Spark and ClickHouse.
 
 Loading, and what happens when a server is missing (the tests fail, never skip), is `loading.py`; the test
 catalog's tables are re-pointed at the schema each engine was loaded into.
@@ -29,6 +29,6 @@ def fixture_catalog() -> Catalog:
 
 @pytest.fixture(scope="session", params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """Each of the four engines, loaded once per session."""
+    """Each engine of the matrix, loaded once per session."""
     with STARTERS[request.param](dataset(), fixture_catalog()) as loaded:
         yield loaded

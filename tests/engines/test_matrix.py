@@ -1,4 +1,4 @@
-"""Compiled SQL gives the same rows as a hand-written reference on DuckDB, SQLite, PostgreSQL, MariaDB."""
+"""Compiled SQL gives the same rows as a hand-written reference on every engine of the matrix."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from catalog.compile import compile_query
 from tests.compile.shape_variants import through_a_primed_shape
 
 from .cases import CASES, Case, reference
-from .compare import assert_same_rows, normalise
+from .compare import Row, assert_same_rows, normalise
 from .conftest import FIXTURE, Engine
+from .loading import proven_on_host
 
 pytestmark = pytest.mark.engines
 
@@ -36,6 +37,18 @@ def test_the_matrix_is_wide_enough() -> None:
     assert ops >= {"=", "!=", "in", "not_in", "<", "<=", ">", ">=", "between", "like", "is_null"}
 
 
+_REFERENCE_ROWS: dict[tuple[str, str], list[Row]] = {}
+
+
+def _reference_rows(engine: Engine, case: Case, dated: int) -> list[Row]:
+    """The reference's rows, once per case and host engine: every load holds the same rows, so hive on
+    Spark reuses what the Spark run computed."""
+    key = (case.id, engine.host)
+    if key not in _REFERENCE_ROWS:
+        _REFERENCE_ROWS[key] = normalise(engine.execute(reference(case, engine.host, engine.schema)), dated)
+    return _REFERENCE_ROWS[key]
+
+
 @pytest.mark.parametrize("via", ["compiler", "shape plan"])
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_compiled_query_matches_reference(engine: Engine, case: Case, via: str) -> None:
@@ -47,12 +60,14 @@ def test_compiled_query_matches_reference(engine: Engine, case: Case, via: str) 
         if via == "compiler"
         else through_a_primed_shape(query, engine.catalog)
     )
+    if proven_on_host(engine, case.query, compiled.sql):
+        return
     dated = 1 if compiled.columns[0] == "metric_time" else 0
     actual = normalise(engine.execute(compiled.sql), dated)
     if case.expected is not None:
         expected = normalise(case.expected, dated)
     else:
-        expected = normalise(engine.execute(reference(case, engine.name, engine.schema)), dated)
+        expected = _reference_rows(engine, case, dated)
     assert_same_rows(actual, expected, case.ordered, f"{case.id} on {engine.name}\n{compiled.sql}")
     if case.id != "filter_matches_nothing":
         assert actual, f"{case.id} on {engine.name}: no rows — the case would prove nothing"

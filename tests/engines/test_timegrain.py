@@ -40,13 +40,13 @@ def expected(moment: datetime, grain: str) -> date:
 @pytest.mark.parametrize("column_type", ["timestamp", "date"])
 @pytest.mark.parametrize("grain", GRAINS)
 def test_truncation_matches_the_calendar(engine: Engine, grain: str, column_type: str) -> None:
-    quirks = resolve_dialect(engine.name)
+    profile = resolve_dialect(engine.name)
     kind = exp.DataType.Type.TIMESTAMP if column_type == "timestamp" else exp.DataType.Type.DATE
     values = [
         m.strftime("%Y-%m-%d %H:%M:%S") if column_type == "timestamp" else m.date().isoformat()
         for m in MOMENTS
     ]
-    columns = [quirks.truncate(exp.cast(exp.Literal.string(v), kind), column_type, grain) for v in values]  # type: ignore[arg-type]
+    columns = [profile.truncate(exp.cast(exp.Literal.string(v), kind), column_type, grain) for v in values]  # type: ignore[arg-type]
     sql = exp.Select(expressions=columns).sql(dialect=engine.name)
     row = normalise(engine.execute(sql), date_columns=len(columns))[0]
     assert list(row) == [expected(m, grain) for m in MOMENTS], sql
