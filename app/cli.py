@@ -21,7 +21,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help=library.app.info.help,
 )
-app.add_typer(library.app)
+# The library's commands and its `--version`, taken over one by one: a nameless `add_typer` would drop the
+# library's callback (and warn on every run).
+app.callback()(library.options)
+app.registered_commands += library.app.registered_commands
+app.registered_groups += library.app.registered_groups
 
 
 @app.command()

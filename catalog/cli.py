@@ -36,7 +36,7 @@ def _print_version(asked: bool) -> None:
 
 
 @app.callback()
-def _options(
+def options(
     _version: Annotated[
         bool,
         typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),

@@ -1,4 +1,4 @@
-"""`caliber` as a newcomer meets it: the version, the help's defaults, and help examples that run."""
+"""`caliber` (app.cli, the installed program) as a newcomer meets it: the version, the help's defaults, and help examples that run."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from catalog.cli import app
+from app.cli import app  # the `caliber` program: the library's commands with serve and mcp
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
