@@ -564,7 +564,7 @@ def serve_stdio(token: str | None, settings: Settings | None = None) -> int:
             _say(f"{unready}: run `caliber serve` once, or `caliber db upgrade` and `caliber publish`")
             return 2
         if token is not None and repo.verify_token(token) is None:
-            _say("the token is unknown or revoked; create one with `caliber token create --role reader`")
+            _say("the token is unknown or revoked; create one with `caliber token create --user NAME`")
             return 2
         if token is None and not settings.open_reads:
             _say(
