@@ -48,7 +48,7 @@ from sqlglot import exp
 from catalog.interchange import naming
 from catalog.interchange.dbt_templates import Template, TemplateError, split_templates
 from catalog.interchange.report import Report
-from catalog.interchange.yamlio import dump, parse_documents, read_documents, yaml_files
+from catalog.interchange.yamlio import dump, parse_documents, read_tree
 from catalog.model import Window
 from catalog.schema import Stage
 
@@ -115,14 +115,9 @@ class ImportResult:
 def import_dbt_path(path: Path, namespace: str | None = None, **options: str) -> ImportResult:
     """Import every YAML file under `path` (a dbt project, a MetricFlow manifest folder or one file)."""
     report = Report("dbt", "caliber")
-    documents: list[tuple[str, Any]] = []
-    base = path if path.is_dir() else path.parent
-    for file in yaml_files(path):
-        name = file.relative_to(base).as_posix()
-        found, error = read_documents(file)
-        if error is not None:
-            report.add("bad_yaml", "file", name, name, error)
-        documents.extend((name, doc) for doc in found)
+    documents, unreadable = read_tree(path)
+    for name, error in unreadable:
+        report.add("bad_yaml", "file", name, name, error)
     return _Importer(namespace or naming.snake(path.resolve().name), report, **options).run(documents)
 
 

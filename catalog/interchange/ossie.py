@@ -39,7 +39,7 @@ from sqlglot.errors import SqlglotError
 from catalog import model as m
 from catalog.interchange import naming
 from catalog.interchange.report import Report
-from catalog.interchange.yamlio import dump, parse_documents, read_documents, yaml_files
+from catalog.interchange.yamlio import dump, parse_documents, read_tree
 from catalog.metric_types.atomic import Atomic
 from catalog.metric_types.derived import Derived
 from catalog.metric_types.ratio import Ratio
@@ -294,14 +294,9 @@ class OssieImport:
 def import_ossie_path(path: Path, **options: str) -> OssieImport:
     """Import every Ossie document under `path` (a file or a folder)."""
     report = Report("ossie", "caliber")
-    documents: list[tuple[str, Any]] = []
-    base = path if path.is_dir() else path.parent
-    for file in yaml_files(path):
-        name = file.relative_to(base).as_posix()
-        found, error = read_documents(file)
-        if error is not None:
-            report.add("bad_yaml", "file", name, name, error)
-        documents.extend((name, doc) for doc in found)
+    documents, unreadable = read_tree(path)
+    for name, error in unreadable:
+        report.add("bad_yaml", "file", name, name, error)
     return _Importer(report, **options).run(documents)
 
 

@@ -55,6 +55,21 @@ def read_documents(file: Path) -> tuple[list[Any], str | None]:
     return parse_documents(text)
 
 
+def read_tree(path: Path) -> tuple[list[tuple[str, Any]], list[tuple[str, str]]]:
+    """Every YAML document under `path` (a file or a folder) with the file it came from, relative to the
+    folder, and the files that could not be read, each with why."""
+    documents: list[tuple[str, Any]] = []
+    unreadable: list[tuple[str, str]] = []
+    base = path if path.is_dir() else path.parent
+    for file in yaml_files(path):
+        name = file.relative_to(base).as_posix()
+        found, error = read_documents(file)
+        if error is not None:
+            unreadable.append((name, error))
+        documents.extend((name, doc) for doc in found)
+    return documents, unreadable
+
+
 def parse_documents(text: str) -> tuple[list[Any], str | None]:
     try:
         return [d for d in _reader().load_all(text) if d is not None], None
